@@ -1,0 +1,172 @@
+// Command zkd is a ZooKeeper-compatible coordination server.
+//
+//	zkd [flags] [zoo.cfg]           run the server (default conf/zoo.cfg)
+//	zkd check-config [zoo.cfg]      validate a config and print the effective settings
+//	zkd version                     print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"zkd/zkd/config"
+	"zkd/zkd/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0"
+
+const defaultConfig = "conf/zoo.cfg"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "version", "-version", "--version":
+			fmt.Fprintf(os.Stdout, "zkd %s (ZooKeeper 3.8 wire protocol)\n", version)
+			return 0
+		case "check-config":
+			return checkConfig(args[1:], stderr)
+		}
+	}
+	fs := flag.NewFlagSet("zkd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "path to zoo.cfg (or give it as the only argument)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: zkd [flags] [zoo.cfg]\n       zkd check-config [zoo.cfg]\n       zkd version\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	path := *cfgPath
+	if path == "" && fs.NArg() > 0 {
+		path = fs.Arg(0)
+	}
+	if path == "" {
+		path = defaultConfig
+	}
+	log := newLogger(stderr, *logLevel)
+	cfg, err := loadConfig(path, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	if !cfg.Standalone() {
+		log.Error("cannot start: this build serves standalone only; server.N lines (a replicated ensemble) are not supported yet",
+			"config", path)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(serverConfig(cfg), log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	if err := srv.Start(ctx); err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	return 0
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv}))
+}
+
+func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
+	cfg, warnings, err := config.Load(path)
+	for _, w := range warnings {
+		log.Warn("config", "warning", w.String())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func checkConfig(args []string, stderr io.Writer) int {
+	path := defaultConfig
+	if len(args) > 0 {
+		path = args[0]
+	}
+	cfg, warnings, err := config.Load(path)
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return 1
+		}
+		return 1
+	}
+	for _, kv := range confDump(cfg) {
+		fmt.Fprintf(os.Stdout, "%s=%s\n", kv.Key, kv.Value)
+	}
+	return 0
+}
+
+// serverConfig maps the validated zoo.cfg onto the server's settings.
+func serverConfig(c *config.Config) server.Config {
+	addr := c.ClientPortAddress
+	if addr == "" {
+		addr = "0.0.0.0"
+	}
+	tick := time.Duration(c.TickTime) * time.Millisecond
+	return server.Config{
+		ServerID:               1,
+		ClientAddr:             addr + ":" + strconv.Itoa(c.ClientPort),
+		TickTime:               tick,
+		MinSessionTimeout:      time.Duration(c.MinSessionTimeout) * time.Millisecond,
+		MaxSessionTimeout:      time.Duration(c.MaxSessionTimeout) * time.Millisecond,
+		MaxBuffer:              c.JuteMaxBuffer,
+		MaxClientCnxns:         c.MaxClientCnxns,
+		SuperDigest:            c.SuperDigest,
+		SkipACL:                c.SkipACL,
+		ExtendedTypes:          c.ExtendedTypesEnabled,
+		ContainerCheckInterval: time.Duration(c.ContainerCheckIntervalMs) * time.Millisecond,
+		ContainerMaxPerMinute:  c.ContainerMaxPerMinute,
+		FourLetterWords:        c.FourLetterWhitelist,
+		DataDir:                c.DataDir,
+		DataLogDir:             c.DataLogDir,
+		ConfDump:               confDump(c),
+		Version:                version,
+	}
+}
+
+// confDump is what the conf four-letter word prints.
+func confDump(c *config.Config) []server.KV {
+	kvs := []server.KV{}
+	for _, kv := range c.Dump(0, 0) {
+		kvs = append(kvs, server.KV{Key: kv.Key, Value: kv.Value})
+	}
+	return kvs
+}
+
+var _ = strings.TrimSpace

@@ -1,0 +1,169 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"zkd/zkd/proto"
+	"zkd/zkd/quorum"
+	"zkd/zkd/tree"
+	"zkd/zkd/watch"
+)
+
+// db is the server's view of the replicated state: the tree behind a
+// read-write lock, the watches fired from it, and the proposals this server
+// is waiting on. Apply runs on the quorum loop's goroutine.
+type db struct {
+	id  uint64
+	log *slog.Logger
+
+	mu   sync.RWMutex // guards tree; Apply holds it exclusively
+	tree *tree.Tree
+
+	watches *watch.Manager
+
+	node   *quorum.Node
+	propCh chan *proposal // to the batcher
+
+	waitMu  sync.Mutex
+	waiters map[uint64]*proposal
+	nextReq atomic.Uint64
+
+	// onSessionClosed is told about every session the log closes, after
+	// its ephemerals' watches have fired, so its connection can be dropped.
+	onSessionClosed func(id int64)
+
+	stats *stats
+}
+
+// proposal is a txn this server proposed and a client is waiting on.
+type proposal struct {
+	txn  *tree.Txn
+	done chan struct{}
+	res  tree.Result
+	zxid int64
+}
+
+func newDB(id uint64, opts tree.Options, log *slog.Logger, st *stats) *db {
+	return &db{
+		id:      id,
+		log:     log,
+		tree:    tree.New(opts),
+		watches: watch.NewManager(),
+		propCh:  make(chan *proposal, 4096),
+		waiters: map[uint64]*proposal{},
+		stats:   st,
+	}
+}
+
+// Apply is quorum.StateMachine: every committed batch, in log order.
+func (d *db) Apply(index uint64, data []byte) {
+	txns, err := tree.DecodeBatch(data)
+	if err != nil {
+		// Every replica decodes the same bytes; a bad entry is a bug or
+		// corruption, and skipping it keeps replicas identical.
+		d.log.Error("skipping undecodable log entry", "index", index, "err", err)
+		return
+	}
+	var closed []int64
+	d.mu.Lock()
+	for _, txn := range txns {
+		zxid := d.tree.LastZxid() + 1
+		res := d.tree.Apply(zxid, txn, func(path string, ev proto.EventType) {
+			d.watches.Trigger(path, ev, zxid)
+		})
+		if txn.Type == proto.OpCloseSession && res.Err == proto.ErrOK {
+			closed = append(closed, txn.Session)
+		}
+		if txn.Origin == d.id {
+			d.waitMu.Lock()
+			p := d.waiters[txn.ReqID]
+			delete(d.waiters, txn.ReqID)
+			d.waitMu.Unlock()
+			if p != nil {
+				p.res, p.zxid = res, zxid
+				close(p.done)
+			}
+		}
+	}
+	d.mu.Unlock()
+	for _, id := range closed {
+		if d.onSessionClosed != nil {
+			d.onSessionClosed(id)
+		}
+	}
+}
+
+// submit queues txn for the log and returns the proposal to wait on.
+func (d *db) submit(txn *tree.Txn) *proposal {
+	txn.Origin = d.id
+	txn.ReqID = d.nextReq.Add(1)
+	if txn.Time == 0 {
+		txn.Time = time.Now().UnixMilli()
+	}
+	p := &proposal{txn: txn, done: make(chan struct{})}
+	d.waitMu.Lock()
+	d.waiters[txn.ReqID] = p
+	d.waitMu.Unlock()
+	d.propCh <- p
+	return p
+}
+
+// fail answers a proposal that never reached the log.
+func (d *db) fail(p *proposal, err proto.ErrCode) {
+	d.waitMu.Lock()
+	_, waiting := d.waiters[p.txn.ReqID]
+	delete(d.waiters, p.txn.ReqID)
+	d.waitMu.Unlock()
+	if waiting {
+		p.res = tree.Result{Err: err}
+		close(p.done)
+	}
+}
+
+// maxBatch bounds one log entry: enough to amortise raft's per-entry cost
+// under load, small enough to keep latency flat.
+const (
+	maxBatchTxns  = 512
+	maxBatchBytes = 4 << 20
+)
+
+// runBatcher drains waiting proposals into one log entry at a time: under
+// load many txns share an entry (and, with the WAL, one fsync).
+func (d *db) runBatcher(ctx context.Context) {
+	var buf []byte
+	batch := make([]*tree.Txn, 0, maxBatchTxns)
+	props := make([]*proposal, 0, maxBatchTxns)
+	for {
+		var first *proposal
+		select {
+		case <-ctx.Done():
+			return
+		case first = <-d.propCh:
+		}
+		batch, props = append(batch[:0], first.txn), append(props[:0], first)
+		size := len(first.txn.Body)
+	drain:
+		for len(batch) < maxBatchTxns && size < maxBatchBytes {
+			select {
+			case p := <-d.propCh:
+				batch = append(batch, p.txn)
+				props = append(props, p)
+				size += len(p.txn.Body)
+			default:
+				break drain
+			}
+		}
+		buf = tree.EncodeBatch(buf[:0], batch)
+		data := append([]byte(nil), buf...)
+		if err := d.node.Propose(ctx, data); err != nil {
+			d.log.Warn("proposal dropped", "txns", len(batch), "err", err)
+			for _, p := range props {
+				d.fail(p, proto.ErrConnectionLoss)
+			}
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"zkd/zkd/watch"
+)
+
+type watchWatcher = watch.Watcher
+
+// monitor returns mntr's keys (without the zk_ prefix) in a stable order:
+// the two fixed keys, the 3.4-era keys tools grep for, then the 3.6+
+// gauges and summaries.
+func (s *Server) monitor() []KV {
+	minL, avg, maxL := s.stats.latency()
+	s.db.mu.RLock()
+	t := s.db.tree
+	nodes, eph, size, sessions := t.NodeCount(), t.EphemeralCount(), t.DataSize(), t.SessionCount()
+	s.db.mu.RUnlock()
+	ws := s.db.watches.Stats()
+	openFDs, maxFDs := fdCounts()
+	last, minR, maxR := s.stats.responseSizes()
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	kv := []KV{
+		{"version", s.versionString()},
+		{"server_state", s.mode()},
+		{"avg_latency", javaDouble(avg)},
+		{"max_latency", i(maxL)},
+		{"min_latency", i(minL)},
+		{"packets_received", i(s.stats.packetsReceived.Load())},
+		{"packets_sent", i(s.stats.packetsSent.Load())},
+		{"num_alive_connections", i(int64(len(s.connections())))},
+		{"outstanding_requests", i(s.stats.outstanding.Load())},
+		{"znode_count", i(int64(nodes))},
+		{"watch_count", i(int64(ws.Watches))},
+		{"ephemerals_count", i(int64(eph))},
+		{"approximate_data_size", i(size)},
+		{"open_file_descriptor_count", i(openFDs)},
+		{"max_file_descriptor_count", i(maxFDs)},
+		{"uptime", i(time.Since(s.start).Milliseconds())},
+		{"global_sessions", i(int64(sessions))},
+		{"local_sessions", "0"},
+		{"connection_drop_probability", "0.0"},
+		{"last_client_response_size", i(last)},
+		{"max_client_response_size", i(maxR)},
+		{"min_client_response_size", i(minR)},
+		{"outstanding_tls_handshake", "0"},
+		{"auth_failed_count", i(s.stats.authFailed.Load())},
+		{"non_mtls_remote_conn_count", "0"},
+		{"non_mtls_local_conn_count", "0"},
+	}
+	s.stats.mu.Lock()
+	for _, sum := range []struct {
+		name string
+		v    summary
+	}{{"readlatency", s.stats.readLat}, {"updatelatency", s.stats.updateLat}} {
+		kv = append(kv,
+			KV{"avg_" + sum.name, javaDouble(sum.v.avg())},
+			KV{"min_" + sum.name, i(sum.v.min)},
+			KV{"max_" + sum.name, i(sum.v.max)},
+			KV{"cnt_" + sum.name, i(sum.v.count)},
+			KV{"sum_" + sum.name, i(sum.v.sum)},
+		)
+	}
+	s.stats.mu.Unlock()
+	return kv
+}
+
+// fdCounts reads this process' open and maximum file descriptors.
+func fdCounts() (open, max int64) {
+	if entries, err := os.ReadDir("/proc/self/fd"); err == nil {
+		open = int64(len(entries))
+	}
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil {
+		max = int64(rl.Cur)
+	}
+	return open, max
+}

@@ -1,0 +1,392 @@
+// Package server is zkd's client-facing side: the listener, connections
+// with their per-session ordered pipelines, session liveness, the
+// four-letter words, and the wiring of the replicated state (tree, watches,
+// quorum) behind them.
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"zkd/zkd/proto"
+	"zkd/zkd/quorum"
+	"zkd/zkd/tree"
+)
+
+// Config is what the server needs, already validated (zkd/config builds it
+// from zoo.cfg).
+type Config struct {
+	ServerID          uint64 // myid; 1 when standalone
+	ClientAddr        string // host:port to listen on
+	TickTime          time.Duration
+	MinSessionTimeout time.Duration
+	MaxSessionTimeout time.Duration
+	MaxBuffer         int // jute.maxbuffer
+	MaxClientCnxns    int // per client IP; 0 = unlimited
+	SuperDigest       string
+	SkipACL           bool
+	ExtendedTypes     bool // TTL nodes (zookeeper.extendedTypesEnabled)
+	// ContainerCheckInterval is how often containers and TTL nodes are
+	// checked for removal; ContainerMaxPerMinute caps removals.
+	ContainerCheckInterval time.Duration
+	ContainerMaxPerMinute  int
+	FourLetterWords        map[string]bool // whitelist; "*" key enables all
+	// Facts printed by conf/envi/srvr.
+	DataDir    string
+	DataLogDir string
+	ConfDump   []KV
+	Version    string
+}
+
+// KV is one printed key and value (conf, envi).
+type KV struct{ Key, Value string }
+
+// Server is one zkd member serving clients.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	stats *stats
+	db    *db
+	node  *quorum.Node
+	start time.Time
+
+	ln      net.Listener
+	nextCID atomic.Uint64
+
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	bySess   map[int64]*conn
+	perIP    map[string]int
+	tracker  *sessionTracker
+	nextSess int64
+	serving  atomic.Bool
+
+	cancel context.CancelFunc // ends the loops Start began
+	wg     sync.WaitGroup
+}
+
+// New builds a server; Start makes it serve.
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	if cfg.ServerID == 0 {
+		cfg.ServerID = 1
+	}
+	if cfg.MaxBuffer <= 0 {
+		cfg.MaxBuffer = proto.DefaultMaxBuffer
+	}
+	if cfg.TickTime <= 0 {
+		cfg.TickTime = 3 * time.Second
+	}
+	if cfg.MinSessionTimeout <= 0 {
+		cfg.MinSessionTimeout = 2 * cfg.TickTime
+	}
+	if cfg.MaxSessionTimeout <= 0 {
+		cfg.MaxSessionTimeout = 20 * cfg.TickTime
+	}
+	if cfg.ContainerCheckInterval <= 0 {
+		cfg.ContainerCheckInterval = time.Minute
+	}
+	if cfg.ContainerMaxPerMinute <= 0 {
+		cfg.ContainerMaxPerMinute = 10000
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{
+		cfg:    cfg,
+		log:    log,
+		stats:  newStats(),
+		conns:  map[*conn]struct{}{},
+		bySess: map[int64]*conn{},
+		perIP:  map[string]int{},
+		start:  time.Now(),
+	}
+	s.db = newDB(cfg.ServerID, tree.Options{SkipACL: cfg.SkipACL}, log, s.stats)
+	s.db.onSessionClosed = s.sessionClosed
+	s.tracker = newSessionTracker()
+	// ZooKeeper's session id layout: server id in the top byte, then the
+	// start time in ms, so ids stay unique across restarts.
+	s.nextSess = int64((uint64(time.Now().UnixMilli())<<24)>>8) | int64(cfg.ServerID<<56)
+	return s, nil
+}
+
+// Start listens on the client port and starts the log and the loops. It
+// returns once clients can connect; ctx ends everything.
+func (s *Server) Start(ctx context.Context) error {
+	ctx, s.cancel = context.WithCancel(ctx)
+	node, err := quorum.Start(ctx, quorum.Config{
+		ID:     s.cfg.ServerID,
+		Tick:   100 * time.Millisecond,
+		Logger: s.log,
+	}, s.db)
+	if err != nil {
+		s.cancel()
+		return fmt.Errorf("server: starting replicated log: %w", err)
+	}
+	s.node, s.db.node = node, node
+	ln, err := net.Listen("tcp", s.cfg.ClientAddr)
+	if err != nil {
+		node.Stop()
+		s.cancel()
+		return fmt.Errorf("server: listening on client port %s: %w", s.cfg.ClientAddr, err)
+	}
+	s.ln = ln
+	s.serving.Store(true)
+	s.wg.Add(4)
+	go func() { defer s.wg.Done(); s.db.runBatcher(ctx) }()
+	go func() { defer s.wg.Done(); s.acceptLoop(ctx) }()
+	go func() { defer s.wg.Done(); s.expireLoop(ctx) }()
+	go func() { defer s.wg.Done(); s.containerLoop(ctx) }()
+	s.log.Info("serving clients", "addr", ln.Addr().String(), "serverId", s.cfg.ServerID)
+	return nil
+}
+
+// Addr is the client listener's address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Shutdown stops accepting, closes every connection and stops the log.
+// Sessions stay in the state (as ZooKeeper keeps them across a restart).
+func (s *Server) Shutdown(ctx context.Context) {
+	s.serving.Store(false)
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	s.mu.Lock()
+	for c := range s.conns {
+		c.close(reasonShutdown)
+	}
+	s.mu.Unlock()
+	// Fail what never committed so pipelines can drain.
+	s.db.waitMu.Lock()
+	pending := make([]*proposal, 0, len(s.db.waiters))
+	for _, p := range s.db.waiters {
+		pending = append(pending, p)
+	}
+	s.db.waitMu.Unlock()
+	for _, p := range pending {
+		s.db.fail(p, proto.ErrConnectionLoss)
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.node != nil {
+		s.node.Stop()
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+func (s *Server) acceptLoop(ctx context.Context) {
+	var backoff time.Duration
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+				return
+			}
+			// Out of fds and the like: back off rather than spin.
+			if backoff == 0 {
+				backoff = 5 * time.Millisecond
+			} else if backoff *= 2; backoff > time.Second {
+				backoff = time.Second
+			}
+			s.log.Warn("accept failed", "err", err, "retryIn", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		if tc, ok := nc.(*net.TCPConn); ok {
+			tc.SetNoDelay(true) //nolint:errcheck
+		}
+		c := newConn(s, nc, s.nextCID.Add(1))
+		if !s.register(c) {
+			s.log.Warn("too many connections from one address; closing", "client", c.remote,
+				"maxClientCnxns", s.cfg.MaxClientCnxns)
+			nc.Close()
+			continue
+		}
+		go c.serve(ctx)
+	}
+}
+
+func (s *Server) register(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.MaxClientCnxns > 0 && s.perIP[c.remote] >= s.cfg.MaxClientCnxns {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.perIP[c.remote]++
+	return true
+}
+
+// attach binds an established session to c, replacing an older connection
+// of the same session (the client moved).
+func (s *Server) attach(c *conn) bool {
+	s.mu.Lock()
+	old := s.bySess[c.session]
+	s.bySess[c.session] = c
+	s.mu.Unlock()
+	if old != nil && old != c {
+		old.close(reasonReplaced)
+	}
+	return true
+}
+
+func (s *Server) detach(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.conns[c]; ok {
+		delete(s.conns, c)
+		if s.perIP[c.remote]--; s.perIP[c.remote] <= 0 {
+			delete(s.perIP, c.remote)
+		}
+	}
+	if c.session != 0 && s.bySess[c.session] == c {
+		delete(s.bySess, c.session)
+	}
+}
+
+// connections returns a snapshot of the open connections.
+func (s *Server) connections() []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (s *Server) lastZxid() int64 {
+	s.db.mu.RLock()
+	defer s.db.mu.RUnlock()
+	return s.db.tree.LastZxid()
+}
+
+func (s *Server) negotiateTimeout(requested int32) int32 {
+	minT, maxT := int32(s.cfg.MinSessionTimeout.Milliseconds()), int32(s.cfg.MaxSessionTimeout.Milliseconds())
+	switch {
+	case requested < minT:
+		return minT
+	case requested > maxT:
+		return maxT
+	}
+	return requested
+}
+
+func (s *Server) handshakeTimeout() time.Duration { return s.cfg.TickTime * 10 }
+func (s *Server) writeTimeout() time.Duration     { return s.cfg.MaxSessionTimeout }
+func (s *Server) syncTimeout() time.Duration      { return s.cfg.MaxSessionTimeout }
+
+// createSession puts a new session in the log and waits for it to apply.
+func (s *Server) createSession(ctx context.Context, timeout int32) (int64, []byte, error) {
+	s.mu.Lock()
+	s.nextSess++
+	id := s.nextSess
+	s.mu.Unlock()
+	passwd := randomPasswd()
+	body := proto.Encode(nil, &tree.CreateSessionBody{Timeout: timeout, Passwd: passwd})
+	p := s.db.submit(&tree.Txn{Type: proto.OpCreateSession, Session: id, Body: body})
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return 0, nil, ctx.Err()
+	}
+	if p.res.Err != proto.ErrOK {
+		return 0, nil, fmt.Errorf("server: createSession txn: %w", p.res.Err)
+	}
+	s.tracker.add(id, time.Duration(timeout)*time.Millisecond)
+	return id, passwd, nil
+}
+
+// resumeSession checks a reconnecting client's session id and password.
+func (s *Server) resumeSession(id int64, passwd []byte, timeout int32) bool {
+	s.db.mu.RLock()
+	sess := s.db.tree.Session(id)
+	ok := sess != nil && subtle.ConstantTimeCompare(sess.Passwd, passwd) == 1
+	s.db.mu.RUnlock()
+	if ok {
+		s.tracker.add(id, time.Duration(timeout)*time.Millisecond)
+	}
+	return ok
+}
+
+func (s *Server) touch(id int64) {
+	if id != 0 {
+		s.tracker.touch(id)
+	}
+}
+
+// sessionClosed runs after the log closed a session: drop its connection.
+func (s *Server) sessionClosed(id int64) {
+	s.tracker.remove(id)
+	s.mu.Lock()
+	c := s.bySess[id]
+	s.mu.Unlock()
+	if c != nil {
+		go func() {
+			// Let the closeSession reply (if this connection asked) go first.
+			<-c.piped
+			c.close(reasonSessionClosed)
+		}()
+	}
+}
+
+// expireLoop closes sessions whose clients went silent, through the log so
+// every replica removes the same ephemerals.
+func (s *Server) expireLoop(ctx context.Context) {
+	interval := s.cfg.TickTime / 2
+	if interval < 10*time.Millisecond {
+		interval = 10 * time.Millisecond
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			for _, id := range s.tracker.expired(now) {
+				s.log.Info("expiring session", "session", fmt.Sprintf("0x%x", id))
+				s.db.submit(&tree.Txn{Type: proto.OpCloseSession, Session: id})
+			}
+		}
+	}
+}
+
+// containerLoop proposes removal of empty containers and expired TTL nodes
+// (ZooKeeper's ContainerManager); apply decides again from the committed
+// tree.
+func (s *Server) containerLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.ContainerCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			limit := int(int64(s.cfg.ContainerMaxPerMinute) * int64(s.cfg.ContainerCheckInterval) / int64(time.Minute))
+			if limit < 1 {
+				limit = 1
+			}
+			s.db.mu.RLock()
+			paths := s.db.tree.ContainerCandidates(now.UnixMilli(), limit)
+			s.db.mu.RUnlock()
+			for _, p := range paths {
+				body := proto.Encode(nil, &tree.PathBody{Path: p})
+				s.db.submit(&tree.Txn{Type: proto.OpDeleteContainer, Body: body, Time: now.UnixMilli()})
+			}
+		}
+	}
+}

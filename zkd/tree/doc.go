@@ -1,0 +1,23 @@
+// Package tree is zkd's replicated state machine: the znode tree, the
+// sessions table and the ACL table, changed only by Apply.
+//
+// The contract that makes every replica identical:
+//
+//  1. Apply(zxid, txn) depends only on the tree and the txn. Wall-clock
+//     time (ctime, mtime, TTL expiry), session ids, passwords and the
+//     identities used for ACL checks all travel inside the txn.
+//  2. Every decision that changes state is taken here, from the committed
+//     tree: ACL checks of writes, version checks, NodeExists/NoNode,
+//     sequence numbers, container and TTL removal, session close and the
+//     ephemerals it removes. A failed write is a result of Apply, the same
+//     on every replica, and still consumes its zxid (as in ZooKeeper).
+//  3. Apply reports each change as a (path, event type) through the Emit
+//     callback in the order ZooKeeper's DataTree fires watches, so the
+//     caller can trigger watches while it still holds the tree exclusively.
+//  4. A multi is all or nothing: its ops are applied in order with an undo
+//     journal and rolled back on the first failure; its events are emitted
+//     only when it succeeds. All ops of a multi share one zxid.
+//
+// The tree does no locking and no I/O; the owner serialises Apply against
+// reads (a sync.RWMutex in the server).
+package tree

@@ -1,0 +1,189 @@
+package tree
+
+import (
+	"sort"
+	"strings"
+	"zkd/zkd/acl"
+
+	"zkd/zkd/proto"
+)
+
+// Special paths every ZooKeeper server has.
+const (
+	RootPath   = "/"
+	ProcPath   = "/zookeeper"
+	QuotaPath  = "/zookeeper/quota"
+	ConfigPath = "/zookeeper/config"
+)
+
+// Session is a session as the replicated state knows it: created and closed
+// only through the log. Liveness (timers, pings) lives outside the tree.
+type Session struct {
+	ID         int64
+	Timeout    int32
+	Passwd     []byte
+	ephemerals map[string]struct{}
+}
+
+// Ephemerals returns the session's ephemeral paths, sorted.
+func (s *Session) Ephemerals() []string {
+	paths := make([]string, 0, len(s.ephemerals))
+	for p := range s.ephemerals {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
+}
+
+// Options are settings that change what Apply decides. They must be the
+// same on every replica (they come from zoo.cfg, which the ensemble shares).
+type Options struct {
+	SkipACL bool // skipACL=yes: no ACL checks at all
+}
+
+// Tree is the znode tree plus the sessions table.
+type Tree struct {
+	opts     Options
+	nodes    map[string]*Node
+	sessions map[int64]*Session
+	acls     *acl.ACLCache
+
+	lastZxid   int64
+	ephemerals int   // number of ephemeral znodes
+	dataSize   int64 // sum of path and data lengths, as ZooKeeper approximates it
+
+	journal []func() // undo steps while applying a multi; nil otherwise
+}
+
+// New returns a tree holding only ZooKeeper's special nodes.
+func New(opts Options) *Tree {
+	t := &Tree{
+		opts:     opts,
+		nodes:    make(map[string]*Node),
+		sessions: make(map[int64]*Session),
+		acls:     acl.NewACLCache(),
+	}
+	open := t.acls.Intern(proto.OpenACLUnsafe())
+	t.nodes[RootPath] = &Node{acl: open}
+	t.insertSpecial(ProcPath, proto.OpenACLUnsafe())
+	t.insertSpecial(QuotaPath, proto.OpenACLUnsafe())
+	t.insertSpecial(ConfigPath, []proto.ACL{{Perms: proto.PermRead, ID: proto.WorldAnyone}})
+	// ZooKeeper creates the config node with aversion -1 (addConfigNode).
+	t.nodes[ConfigPath].aversion = -1
+	return t
+}
+
+func (t *Tree) insertSpecial(path string, acl []proto.ACL) {
+	n := &Node{acl: t.acls.Intern(acl)}
+	t.nodes[path] = n
+	t.nodes[ParentPath(path)].addChild(childName(path))
+	t.dataSize += int64(len(path))
+}
+
+// Get returns the node at path, or nil.
+func (t *Tree) Get(path string) *Node { return t.nodes[path] }
+
+// ACL returns the ACL list of n. Callers must not modify it.
+func (t *Tree) ACL(n *Node) []proto.ACL { return t.acls.Get(n.acl) }
+
+// LastZxid is the zxid of the last applied txn.
+func (t *Tree) LastZxid() int64 { return t.lastZxid }
+
+// NodeCount is the number of znodes, as mntr's zk_znode_count counts them.
+func (t *Tree) NodeCount() int { return len(t.nodes) }
+
+// EphemeralCount is the number of ephemeral znodes.
+func (t *Tree) EphemeralCount() int { return t.ephemerals }
+
+// DataSize approximates the tree's size as ZooKeeper does: paths plus data.
+func (t *Tree) DataSize() int64 { return t.dataSize }
+
+// Session returns a live session, or nil.
+func (t *Tree) Session(id int64) *Session { return t.sessions[id] }
+
+// Sessions returns the ids of all sessions, sorted.
+func (t *Tree) Sessions() []int64 {
+	ids := make([]int64, 0, len(t.sessions))
+	for id := range t.sessions {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// SessionCount is the number of live sessions.
+func (t *Tree) SessionCount() int { return len(t.sessions) }
+
+// CountDescendants counts every node below path (getAllChildrenNumber).
+func (t *Tree) CountDescendants(path string) int {
+	n := t.nodes[path]
+	if n == nil {
+		return 0
+	}
+	total := 0
+	for c := range n.children {
+		total += 1 + t.CountDescendants(joinPath(path, c))
+	}
+	return total
+}
+
+// EphemeralsWithPrefix returns a session's ephemerals whose path starts with
+// prefix, sorted (getEphemerals).
+func (t *Tree) EphemeralsWithPrefix(session int64, prefix string) []string {
+	s := t.sessions[session]
+	if s == nil {
+		return []string{}
+	}
+	out := []string{}
+	for _, p := range s.Ephemerals() {
+		if prefix == "/" || strings.HasPrefix(p, prefix) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Walk visits every node in path order (parents before children).
+func (t *Tree) Walk(fn func(path string, n *Node)) {
+	paths := make([]string, 0, len(t.nodes))
+	for p := range t.nodes {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		fn(p, t.nodes[p])
+	}
+}
+
+// ContainerCandidates lists containers and TTL nodes that a deleteContainer
+// txn proposed at time now would remove. Apply checks again; this is only
+// the leader's guess of what is worth proposing (ContainerManager).
+func (t *Tree) ContainerCandidates(now int64, limit int) []string {
+	var out []string
+	for p, n := range t.nodes {
+		if len(n.children) > 0 {
+			continue
+		}
+		if removable(n, now) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+func removable(n *Node, now int64) bool {
+	if len(n.children) > 0 {
+		return false
+	}
+	switch ownerKind(n.ephemeralOwner) {
+	case kindContainer:
+		return n.cversion > 0
+	case kindTTL:
+		return now-n.mtime > ttlOf(n.ephemeralOwner)
+	}
+	return false
+}
