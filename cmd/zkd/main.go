@@ -14,8 +14,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime/debug"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -98,6 +99,9 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv}))
 }
 
+// loadConfig reads zoo.cfg and, like zkServer.sh, a java.env beside it:
+// its -D flags act as zoo.cfg keys and its -Xmx becomes the Go runtime's
+// soft memory limit.
 func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 	cfg, warnings, err := config.Load(path)
 	for _, w := range warnings {
@@ -105,6 +109,24 @@ func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	envPath := filepath.Join(filepath.Dir(path), "java.env")
+	if _, statErr := os.Stat(envPath); statErr == nil {
+		props, xmx, err := config.LoadJavaEnv(envPath)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", envPath, err)
+		}
+		warnings, err := cfg.ApplySystemProperties(props)
+		for _, w := range warnings {
+			log.Warn("java.env", "warning", w.String())
+		}
+		if err != nil {
+			return nil, err
+		}
+		if xmx > 0 {
+			debug.SetMemoryLimit(xmx)
+			log.Info("memory limit from java.env -Xmx", "bytes", xmx)
+		}
 	}
 	return cfg, nil
 }
@@ -126,9 +148,7 @@ func checkConfig(args []string, stderr io.Writer) int {
 		}
 		return 1
 	}
-	for _, kv := range confDump(cfg) {
-		fmt.Fprintf(os.Stdout, "%s=%s\n", kv.Key, kv.Value)
-	}
+	fmt.Fprintln(os.Stdout, config.FormatConf(cfg.Dump(0, 0)))
 	return 0
 }
 
@@ -155,18 +175,9 @@ func serverConfig(c *config.Config) server.Config {
 		FourLetterWords:        c.FourLetterWhitelist,
 		DataDir:                c.DataDir,
 		DataLogDir:             c.DataLogDir,
-		ConfDump:               confDump(c),
-		Version:                version,
+		Conf: func() string {
+			return config.FormatConf(c.Dump(server.DirSize(c.DataDir), server.DirSize(c.DataLogDir)))
+		},
+		Version: version,
 	}
 }
-
-// confDump is what the conf four-letter word prints.
-func confDump(c *config.Config) []server.KV {
-	kvs := []server.KV{}
-	for _, kv := range c.Dump(0, 0) {
-		kvs = append(kvs, server.KV{Key: kv.Key, Value: kv.Value})
-	}
-	return kvs
-}
-
-var _ = strings.TrimSpace

@@ -75,8 +75,8 @@ func (s *Server) runFourLetter(word string, self *conn) string {
 			fmt.Fprintf(&b, "zk_%s\t%s\n", kv.Key, kv.Value)
 		}
 	case "conf":
-		for _, kv := range s.cfg.ConfDump {
-			fmt.Fprintf(&b, "%s=%s\n", kv.Key, kv.Value)
+		if s.cfg.Conf != nil {
+			b.WriteString(s.cfg.Conf())
 		}
 	case "cons":
 		for _, c := range s.sortedConns() {
@@ -129,7 +129,7 @@ func (s *Server) runFourLetter(word string, self *conn) string {
 	case "dump":
 		s.writeDump(&b)
 	case "dirs":
-		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: %d\n", dirSize(s.cfg.DataDir), dirSize(s.cfg.DataLogDir))
+		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: %d\n", DirSize(s.cfg.DataDir), DirSize(s.cfg.DataLogDir))
 	case "gtmk", "stmk":
 		return "0\n"
 	case "hash":
@@ -319,7 +319,9 @@ func (s *Server) writeDump(b *strings.Builder) {
 	}
 }
 
-func dirSize(dir string) int64 {
+// DirSize sums the sizes of the files directly in dir, as ZooKeeper's
+// dirs command sizes the snapshot and log directories.
+func DirSize(dir string) int64 {
 	if dir == "" {
 		return 0
 	}

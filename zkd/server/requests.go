@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -52,9 +53,19 @@ func (c *conn) prepare(ctx context.Context, r *request) bool {
 			return true // answered as unimplemented in turn
 		}
 		if err := proto.Decode(r.body, req); err != nil {
+			if errors.Is(err, proto.ErrBadMultiOp) || errors.Is(err, proto.ErrMixedMultiOps) {
+				// Well-formed but not allowed: ZooKeeper answers
+				// MarshallingError and keeps the connection.
+				r.reply = proto.AppendReply(nil, proto.ReplyHeader{Xid: r.hdr.Xid, Zxid: c.srv.lastZxid(), Err: proto.ErrMarshallingError}, nil)
+				return true
+			}
 			c.logBad("decoding "+op.String()+" request", err)
 			c.close(reasonBadPacket)
 			return false
+		}
+		if m, ok := req.(*proto.MultiRequest); ok && m.ReadOnly() {
+			r.reply = proto.AppendReply(nil, proto.ReplyHeader{Xid: r.hdr.Xid, Zxid: c.srv.lastZxid(), Err: proto.ErrMarshallingError}, nil)
+			return true
 		}
 		if code := c.srv.precheck(op, req); code != proto.ErrOK {
 			r.reply = proto.AppendReply(nil, proto.ReplyHeader{Xid: r.hdr.Xid, Zxid: c.srv.lastZxid(), Err: code}, nil)
@@ -231,9 +242,11 @@ func multiResponse(res *tree.Result) *proto.MultiResponse {
 		}
 		mr := proto.MultiResult{Type: r.Type}
 		switch r.Type {
-		case proto.OpCreate:
+		case proto.OpCreate, proto.OpCreate2:
+			// Inside a multi, create2 is answered as a plain create (3.8).
+			mr.Type = proto.OpCreate
 			mr.Response = &proto.CreateResponse{Path: r.Path}
-		case proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+		case proto.OpCreateContainer, proto.OpCreateTTL:
 			mr.Response = &proto.Create2Response{Path: r.Path, Stat: r.Stat}
 		case proto.OpSetData:
 			mr.Response = &proto.SetDataResponse{Stat: r.Stat}
@@ -260,6 +273,9 @@ func (c *conn) read(r *request) (int64, proto.ErrCode, proto.Record) {
 		return s.lastZxid(), proto.ErrUnimplemented, nil
 	}
 	if err := proto.Decode(r.body, req); err != nil {
+		if errors.Is(err, proto.ErrBadMultiOp) || errors.Is(err, proto.ErrMixedMultiOps) {
+			return s.lastZxid(), proto.ErrMarshallingError, nil
+		}
 		c.logBad("decoding "+op.String()+" request", err)
 		c.close(reasonBadPacket)
 		return s.lastZxid(), proto.ErrMarshallingError, nil
@@ -346,7 +362,8 @@ func (c *conn) read(r *request) (int64, proto.ErrCode, proto.Record) {
 		default:
 			return zxid, proto.ErrBadArguments, nil
 		}
-		return zxid, proto.ErrOK, nil
+		// 3.8 answers addWatch with an ErrorResponse{0} body.
+		return zxid, proto.ErrOK, &proto.ErrorResponse{Err: proto.ErrOK}
 	case *proto.RemoveWatchesRequest:
 		if op == proto.OpCheckWatches {
 			if !s.db.watches.Has(q.Path, c, q.Type) {

@@ -41,8 +41,9 @@ type Config struct {
 	// Facts printed by conf/envi/srvr.
 	DataDir    string
 	DataLogDir string
-	ConfDump   []KV
-	Version    string
+	// Conf renders what the conf four-letter word prints, at the time asked.
+	Conf    func() string
+	Version string
 }
 
 // KV is one printed key and value (conf, envi).
