@@ -93,3 +93,47 @@ func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelinedReadDoesNotSeeLaterWrite sends a getData with a watch and
+// a setData of the same node in one packet burst: the read must answer the
+// old value, the watch must fire for the set, and the event must come
+// before the set's reply (as ZooKeeper's CommitProcessor orders them).
+func TestPipelinedReadDoesNotSeeLaterWrite(t *testing.T) {
+	s := startServer(t, Config{})
+	nc := rawHandshake(t, s)
+	defer nc.Close()
+	rawRequest(t, nc, 1, proto.OpCreate, &proto.CreateRequest{Path: "/p", Data: []byte("old"), ACL: proto.OpenACLUnsafe()})
+	for i := 0; i < 50; i++ {
+		var burst []byte
+		burst = proto.AppendRequest(burst, proto.RequestHeader{Xid: 10, Type: proto.OpGetData}, &proto.GetDataRequest{Path: "/p", Watch: true})
+		burst = proto.AppendRequest(burst, proto.RequestHeader{Xid: 11, Type: proto.OpSetData}, &proto.SetDataRequest{Path: "/p", Data: []byte("new"), Version: -1})
+		burst = proto.AppendRequest(burst, proto.RequestHeader{Xid: 12, Type: proto.OpSetData}, &proto.SetDataRequest{Path: "/p", Data: []byte("old"), Version: -1})
+		if _, err := nc.Write(burst); err != nil {
+			t.Fatal(err)
+		}
+		var order []int32
+		for len(order) < 4 {
+			frame, err := proto.ReadFrame(nc, nil, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := proto.NewDecoder(frame)
+			var h proto.ReplyHeader
+			h.Decode(d)
+			order = append(order, h.Xid)
+			if h.Xid == 10 {
+				var r proto.GetDataResponse
+				r.Decode(d)
+				if string(r.Data) != "old" {
+					t.Fatalf("round %d: read sent before the set saw %q", i, r.Data)
+				}
+			}
+		}
+		want := []int32{10, proto.XidNotification, 11, 12}
+		for j := range want {
+			if order[j] != want[j] {
+				t.Fatalf("round %d: frames in order %v, want %v", i, order, want)
+			}
+		}
+	}
+}

@@ -66,6 +66,13 @@ type conn struct {
 
 	pipeline chan *request
 
+	// readsQueued counts reads handed to the pipeline and not yet run. A
+	// write waits for it to reach zero before it is proposed: a read that
+	// came first must not see the write, nor miss the event its watch
+	// would get from it (ZooKeeper's CommitProcessor keeps the same order).
+	readsQueued atomic.Int64
+	readsRan    chan struct{} // signalled after each read runs
+
 	outMu   sync.Mutex
 	out     []byte
 	spare   []byte
@@ -100,6 +107,7 @@ type request struct {
 	body  []byte
 	start time.Time
 
+	read    bool       // runs against the local tree in the pipeline
 	prop    *proposal  // a write in the log
 	syncErr chan error // a sync waiting on read-index
 	reply   []byte     // an answer prepared by the reader (auth)
@@ -119,6 +127,7 @@ func newConn(s *Server, nc net.Conn, id uint64) *conn {
 		remote:   host,
 		log:      s.log.With("client", nc.RemoteAddr().String()),
 		pipeline: make(chan *request, pipelineDepth),
+		readsRan: make(chan struct{}, 1),
 		outCh:    make(chan struct{}, 1),
 		closeCh:  make(chan struct{}),
 		piped:    make(chan struct{}),

@@ -99,8 +99,8 @@ func (s *Server) runFourLetter(word string, self *conn) string {
 		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n", st.Watchers, st.Paths, st.Watches)
 	case "wchc":
 		for _, c := range s.sortedConns() {
-			ps := s.db.watches.WatchesOf(c)
-			paths := unique(append(append([]string{}, ps.Data...), ps.Child...))
+			// The data table only, as ZooKeeper's wchc.
+			paths := s.db.watches.WatchesOf(c).Data
 			if len(paths) == 0 {
 				continue
 			}
@@ -133,17 +133,6 @@ func (s *Server) runFourLetter(word string, self *conn) string {
 		return "Digest in the tree: not tracked\n"
 	}
 	return b.String()
-}
-
-func unique(ss []string) []string {
-	sort.Strings(ss)
-	out := ss[:0]
-	for i, s := range ss {
-		if i == 0 || s != ss[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func (s *Server) sortedConns() []*conn {
@@ -253,12 +242,12 @@ func (s *Server) environment() []KV {
 		{"host.name", host},
 		{"java.version", runtime.Version()},
 		{"java.vendor", "zkd (Go runtime, no JVM)"},
-		{"java.home", runtime.GOROOT()},
+		{"java.home", ""},
 		{"java.class.path", ""},
 		{"java.library.path", ""},
 		{"java.io.tmpdir", os.TempDir()},
 		{"java.compiler", "<NA>"},
-		{"os.name", strings.Title(runtime.GOOS)}, //nolint:staticcheck // ASCII only
+		{"os.name", osName()},
 		{"os.arch", runtime.GOARCH},
 		{"os.version", kernelVersion()},
 		{"user.name", user},
@@ -270,6 +259,14 @@ func (s *Server) environment() []KV {
 		{"zookeeper.skipACL", yesNo(s.cfg.SkipACL)},
 		{"zookeeper.closeSessionTxn.enabled", "true"},
 	}
+}
+
+// osName is what Java's os.name says on this OS ("Linux").
+func osName() string {
+	if runtime.GOOS == "" {
+		return ""
+	}
+	return strings.ToUpper(runtime.GOOS[:1]) + runtime.GOOS[1:]
 }
 
 func yesNo(b bool) string {

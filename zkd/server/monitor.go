@@ -20,7 +20,6 @@ func (s *Server) monitor() []KV {
 	t := s.db.tree
 	nodes, eph, size, sessions := t.NodeCount(), t.EphemeralCount(), t.DataSize(), t.SessionCount()
 	s.db.mu.RUnlock()
-	ws := s.db.watches.Stats()
 	openFDs, maxFDs := fdCounts()
 	last, minR, maxR := s.stats.responseSizes()
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
@@ -35,7 +34,7 @@ func (s *Server) monitor() []KV {
 		{"num_alive_connections", i(int64(len(s.connections())))},
 		{"outstanding_requests", i(s.stats.outstanding.Load())},
 		{"znode_count", i(int64(nodes))},
-		{"watch_count", i(int64(ws.Watches))},
+		{"watch_count", i(int64(s.db.watches.Count()))},
 		{"ephemerals_count", i(int64(eph))},
 		{"approximate_data_size", i(size)},
 		{"open_file_descriptor_count", i(openFDs)},

@@ -20,6 +20,8 @@ func (c *conn) prepare(ctx context.Context, r *request) bool {
 	op := r.hdr.Type
 	switch {
 	case op == proto.OpPing, op == proto.OpWhoAmI:
+		r.read = true
+		c.readsQueued.Add(1)
 		return true
 	case op == proto.OpReconfig:
 		// reconfigEnabled=false is ZooKeeper's default; dynamic
@@ -36,6 +38,9 @@ func (c *conn) prepare(ctx context.Context, r *request) bool {
 		c.authenticate(r)
 		return true
 	case op == proto.OpCloseSession:
+		if !c.waitForReads(ctx) {
+			return false
+		}
 		r.prop = c.srv.db.submit(&tree.Txn{Type: proto.OpCloseSession, Session: c.session})
 		r.after = func() { c.close(reasonSessionClosed) }
 		return true
@@ -71,10 +76,31 @@ func (c *conn) prepare(ctx context.Context, r *request) bool {
 			r.reply = proto.AppendReply(nil, proto.ReplyHeader{Xid: r.hdr.Xid, Zxid: c.srv.lastZxid(), Err: code}, nil)
 			return true
 		}
+		if !c.waitForReads(ctx) {
+			return false
+		}
 		r.prop = c.srv.db.submit(&tree.Txn{
 			Type: op, Session: c.session, Cxid: r.hdr.Xid, Auth: c.ids(), Body: r.body,
 		})
 		return true
+	}
+	r.read = true
+	c.readsQueued.Add(1)
+	return true
+}
+
+// waitForReads blocks the reader until every read queued before this
+// point has run, so a later write cannot overtake an earlier read. Writes
+// still pipeline behind writes.
+func (c *conn) waitForReads(ctx context.Context) bool {
+	for c.readsQueued.Load() > 0 {
+		select {
+		case <-c.readsRan:
+		case <-c.closeCh:
+			return false
+		case <-ctx.Done():
+			return false
+		}
 	}
 	return true
 }
@@ -183,6 +209,13 @@ func (c *conn) answer(r *request, buf []byte) []byte {
 		}
 	default:
 		hdr.Zxid, hdr.Err, body = c.read(r)
+		if r.read {
+			c.readsQueued.Add(-1)
+			select {
+			case c.readsRan <- struct{}{}:
+			default:
+			}
+		}
 	}
 	switch {
 	case r.hdr.Type == proto.OpMulti && body != nil:
@@ -287,9 +320,8 @@ func (c *conn) read(r *request) (int64, proto.ErrCode, proto.Record) {
 	zxid := t.LastZxid()
 	switch q := req.(type) {
 	case *proto.ExistsRequest:
-		if tree.ValidatePath(q.Path, false) != nil {
-			return zxid, proto.ErrBadArguments, nil
-		}
+		// Reads do not validate paths (only writes do): a malformed path
+		// names no node, as in ZooKeeper.
 		n := t.Get(q.Path)
 		if q.Watch {
 			s.db.watches.Add(q.Path, watch.Data, c)
@@ -308,7 +340,7 @@ func (c *conn) read(r *request) (int64, proto.ErrCode, proto.Record) {
 		if q.Watch {
 			s.db.watches.Add(q.Path, watch.Data, c)
 		}
-		resp := &proto.GetDataResponse{Data: n.Data()}
+		resp := &proto.GetDataResponse{Data: nonNil(n.Data())}
 		n.Stat(&resp.Stat)
 		return zxid, proto.ErrOK, resp
 	case *proto.GetChildrenRequest:
@@ -382,9 +414,6 @@ func (c *conn) read(r *request) (int64, proto.ErrCode, proto.Record) {
 
 // readable finds path and checks READ on it.
 func (c *conn) readable(t *tree.Tree, path string, ids []proto.ID) (*tree.Node, proto.ErrCode) {
-	if tree.ValidatePath(path, false) != nil {
-		return nil, proto.ErrBadArguments
-	}
 	n := t.Get(path)
 	if n == nil {
 		return nil, proto.ErrNoNode
@@ -398,9 +427,6 @@ func (c *conn) readable(t *tree.Tree, path string, ids []proto.ID) (*tree.Node, 
 // getACL needs READ or ADMIN; without ADMIN the digest hashes are masked,
 // as ZooKeeper 3.8 does, so READ does not leak crackable hashes.
 func (c *conn) getACL(t *tree.Tree, zxid int64, path string, ids []proto.ID) (int64, proto.ErrCode, proto.Record) {
-	if tree.ValidatePath(path, false) != nil {
-		return zxid, proto.ErrBadArguments, nil
-	}
 	n := t.Get(path)
 	if n == nil {
 		return zxid, proto.ErrNoNode, nil
@@ -445,7 +471,7 @@ func (c *conn) multiRead(t *tree.Tree, m *proto.MultiRequest, ids []proto.ID) *p
 			continue
 		}
 		if o.Type == proto.OpGetData {
-			resp := &proto.GetDataResponse{Data: n.Data()}
+			resp := &proto.GetDataResponse{Data: nonNil(n.Data())}
 			n.Stat(&resp.Stat)
 			out.Results = append(out.Results, proto.MultiResult{Type: o.Type, Response: resp})
 		} else {
@@ -496,6 +522,15 @@ func (c *conn) setWatches(t *tree.Tree, relZxid int64, data, exist, child, persi
 	for _, p := range recursive {
 		w.AddPersistent(p, c, true)
 	}
+}
+
+// nonNil makes empty data an empty buffer: ZooKeeper never answers null
+// data, and clients tell the two apart (kazoo b” vs None, zkCli "null").
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 func stat(n *tree.Node, st *proto.Stat) *proto.Stat {

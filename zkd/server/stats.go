@@ -14,17 +14,16 @@ type stats struct {
 	outstanding     atomic.Int64
 	authFailed      atomic.Int64
 
-	mu         sync.Mutex
-	latMin     int64 // ms
-	latMax     int64
-	latSum     int64
-	latCount   int64
-	respMin    int64 // bytes
-	respMax    int64
-	respLast   int64
-	readLat    summary
-	updateLat  summary
-	connsDrops atomic.Int64
+	mu        sync.Mutex
+	latMin    int64 // ms
+	latMax    int64
+	latSum    int64
+	latCount  int64
+	respMin   int64 // bytes
+	respMax   int64
+	respLast  int64
+	readLat   summary
+	updateLat summary
 }
 
 // summary is an avg/min/max/count/sum counter, as ZooKeeper's

@@ -103,6 +103,23 @@ type pendingEvent struct {
 }
 
 func (c *applyCtx) op(op proto.OpCode, req proto.Record) OpResult {
+	// Creates check their mode and TTL before the session, as ZooKeeper's
+	// validateCreateRequest runs before checkSession.
+	switch r := req.(type) {
+	case *proto.CreateRequest:
+		if code := checkMode(op, r.Flags, 0); code != proto.ErrOK {
+			return fail(op, code)
+		}
+	case *proto.CreateTTLRequest:
+		if code := checkMode(op, r.Flags, r.TTL); code != proto.ErrOK {
+			return fail(op, code)
+		}
+	}
+	// Every op comes from a session, and ZooKeeper refuses it once the
+	// session is gone (SessionTracker.checkSession).
+	if c.t.sessions[c.txn.Session] == nil {
+		return fail(op, proto.ErrSessionExpired)
+	}
 	switch r := req.(type) {
 	case *proto.CreateRequest:
 		return c.create(op, r.Path, r.Data, r.ACL, r.Flags, 0)
@@ -126,22 +143,39 @@ func (c *applyCtx) allowed(n *Node, perm int32) bool {
 
 func fail(op proto.OpCode, err proto.ErrCode) OpResult { return OpResult{Type: op, Err: err} }
 
+// checkMode validates a create's flags and TTL against its opcode
+// (CreateMode.fromFlag, EphemeralType.validateTTL).
+func checkMode(op proto.OpCode, flags int32, ttl int64) proto.ErrCode {
+	if flags < proto.ModePersistent || flags > proto.ModePersistentSequentialWithTTL {
+		return proto.ErrBadArguments
+	}
+	isTTL := flags == proto.ModePersistentWithTTL || flags == proto.ModePersistentSequentialWithTTL
+	switch {
+	case op == proto.OpCreateTTL && !isTTL, op != proto.OpCreateTTL && isTTL:
+		return proto.ErrBadArguments
+	case isTTL && (ttl <= 0 || ttl > MaxTTL):
+		return proto.ErrBadArguments
+	}
+	return proto.ErrOK
+}
+
 // create follows PrepRequestProcessor's order of checks for create,
 // create2, createContainer and createTTL.
 func (c *applyCtx) create(op proto.OpCode, path string, data []byte, acls []proto.ACL, flags int32, ttl int64) OpResult {
 	t := c.t
-	mode := flags
-	sequential := mode == proto.ModePersistentSequential || mode == proto.ModeEphemeralSequential ||
-		mode == proto.ModePersistentSequentialWithTTL
-	if mode < proto.ModePersistent || mode > proto.ModePersistentSequentialWithTTL {
-		return fail(op, proto.ErrBadArguments)
-	}
-	isTTL := mode == proto.ModePersistentWithTTL || mode == proto.ModePersistentSequentialWithTTL
+	sequential := flags == proto.ModePersistentSequential || flags == proto.ModeEphemeralSequential ||
+		flags == proto.ModePersistentSequentialWithTTL
+	// The opcode, not the mode, decides the kind (pRequest2TxnCreate picks
+	// the txn type by opcode): create with the container mode makes a
+	// persistent node, createContainer always makes a container.
+	kind := kindPersistent
 	switch {
-	case op == proto.OpCreateTTL && !isTTL, op != proto.OpCreateTTL && isTTL:
-		return fail(op, proto.ErrBadArguments)
-	case isTTL && (ttl <= 0 || ttl > MaxTTL):
-		return fail(op, proto.ErrBadArguments)
+	case op == proto.OpCreateContainer:
+		kind = kindContainer
+	case op == proto.OpCreateTTL:
+		kind = kindTTL
+	case flags == proto.ModeEphemeral || flags == proto.ModeEphemeralSequential:
+		kind = kindEphemeral
 	}
 	// The parent is looked up before the full path is validated, so
 	// "/a/./b" is NoNode and "a/b" too: ZooKeeper's order, kept exactly.
@@ -173,15 +207,12 @@ func (c *applyCtx) create(op proto.OpCode, path string, data []byte, acls []prot
 		return fail(op, proto.ErrNoChildrenForEphemerals)
 	}
 	var owner int64
-	switch {
-	case mode == proto.ModeEphemeral || mode == proto.ModeEphemeralSequential:
+	switch kind {
+	case kindEphemeral:
 		owner = c.txn.Session
-		if t.sessions[owner] == nil {
-			return fail(op, proto.ErrSessionExpired)
-		}
-	case mode == proto.ModeContainer:
+	case kindContainer:
 		owner = ContainerOwner
-	case isTTL:
+	case kindTTL:
 		owner = TTLOwner(ttl)
 	}
 	n := &Node{
@@ -206,7 +237,7 @@ func (c *applyCtx) insert(path, parentPath string, parent *Node, n *Node) {
 	parent.addChild(name)
 	parent.cversion++
 	parent.pzxid = c.zxid
-	t.dataSize += int64(len(path) + len(n.data))
+	t.dataSize += nodeSize(path, n.data)
 	var sess *Session
 	if ownerKind(n.ephemeralOwner) == kindEphemeral {
 		sess = t.sessions[n.ephemeralOwner]
@@ -220,7 +251,7 @@ func (c *applyCtx) insert(path, parentPath string, parent *Node, n *Node) {
 			delete(t.nodes, path)
 			parent.removeChild(name)
 			parent.cversion, parent.pzxid = oldCversion, oldPzxid
-			t.dataSize -= int64(len(path) + len(n.data))
+			t.dataSize -= nodeSize(path, n.data)
 			t.acls.Release(n.acl)
 			if sess != nil {
 				delete(sess.ephemerals, path)
@@ -277,7 +308,7 @@ func (c *applyCtx) remove(path, parentPath string, parent, n *Node) {
 	delete(t.nodes, path)
 	parent.removeChild(name)
 	parent.pzxid = c.zxid
-	t.dataSize -= int64(len(path) + len(n.data))
+	t.dataSize -= nodeSize(path, n.data)
 	var sess *Session
 	if ownerKind(n.ephemeralOwner) == kindEphemeral {
 		if sess = t.sessions[n.ephemeralOwner]; sess != nil {
@@ -292,7 +323,7 @@ func (c *applyCtx) remove(path, parentPath string, parent, n *Node) {
 			t.nodes[path] = n
 			parent.addChild(name)
 			parent.cversion, parent.pzxid = oldCversion, oldPzxid
-			t.dataSize += int64(len(path) + len(n.data))
+			t.dataSize += nodeSize(path, n.data)
 			if ownerKind(n.ephemeralOwner) == kindEphemeral {
 				if sess != nil {
 					sess.ephemerals[path] = struct{}{}

@@ -12,10 +12,10 @@ import (
 // in milliseconds below it.
 const (
 	ContainerOwner int64 = -1 << 63
-	ttlMask        int64 = 0x00ff_ffff_ffff_ffff
 	ttlTag         int64 = -1 << 56 // 0xFF00_0000_0000_0000
-	// MaxTTL is the largest TTL a TTL node can carry.
-	MaxTTL = ttlMask
+	// MaxTTL is the largest TTL a TTL node can carry: 40 bits of
+	// milliseconds (EphemeralType.TTL.maxValue), about 34 years.
+	MaxTTL int64 = 1<<40 - 1
 )
 
 // nodeKind is what an ephemeralOwner value encodes.
@@ -42,10 +42,10 @@ func ownerKind(owner int64) nodeKind {
 }
 
 // TTLOwner encodes a TTL as an ephemeralOwner value.
-func TTLOwner(ttl int64) int64 { return ttlTag | (ttl & ttlMask) }
+func TTLOwner(ttl int64) int64 { return ttlTag | (ttl & MaxTTL) }
 
 // ttlOf returns the TTL encoded in a TTL node's owner.
-func ttlOf(owner int64) int64 { return owner & ttlMask }
+func ttlOf(owner int64) int64 { return owner & MaxTTL }
 
 // Node is one znode. It keeps only what ZooKeeper's Stat needs plus data,
 // children and an ACL reference: leaves carry no children map at all.

@@ -32,7 +32,9 @@ func ValidatePath(path string, sequential bool) error {
 	}
 	for _, r := range path {
 		if r == 0 || (r > 0 && r < 0x20) || (r >= 0x7f && r <= 0x9f) ||
-			(r >= 0xd800 && r <= 0xf8ff) || (r >= 0xfff0 && r <= 0xffff) {
+			(r >= 0xd800 && r <= 0xf8ff) || r >= 0xfff0 {
+			// Runes past 0xFFFF are surrogate pairs in Java, which fall in
+			// the rejected 0xD800-0xF8FF range.
 			return proto.ErrBadArguments
 		}
 	}

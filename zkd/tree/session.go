@@ -82,7 +82,7 @@ func (c *applyCtx) multi() Result {
 		if !isWriteOp(op.Type) {
 			r = fail(op.Type, proto.ErrBadArguments)
 		} else {
-			r = c.op(op.Type, op.Request)
+			r = c.op(multiOpType(op), op.Request)
 		}
 		results = append(results, r)
 		if r.Err != proto.ErrOK {
@@ -113,4 +113,27 @@ func (c *applyCtx) multi() Result {
 		}
 	}
 	return Result{Err: failErr, Multi: results}
+}
+
+// multiOpType is the op a multi really runs: inside a multi the create
+// mode, not the wire opcode, picks the kind (ZooKeeper rebuilds each op
+// with Op.create(path, data, acl, flags[, ttl])), so create2 runs as create,
+// a container mode as createContainer and a TTL mode as createTTL.
+func multiOpType(op proto.MultiOp) proto.OpCode {
+	var flags int32
+	switch r := op.Request.(type) {
+	case *proto.CreateRequest:
+		flags = r.Flags
+	case *proto.CreateTTLRequest:
+		flags = r.Flags
+	default:
+		return op.Type
+	}
+	switch flags {
+	case proto.ModeContainer:
+		return proto.OpCreateContainer
+	case proto.ModePersistentWithTTL, proto.ModePersistentSequentialWithTTL:
+		return proto.OpCreateTTL
+	}
+	return proto.OpCreate
 }

@@ -65,6 +65,7 @@ func New(opts Options) *Tree {
 	}
 	open := t.acls.Intern(proto.OpenACLUnsafe())
 	t.nodes[RootPath] = &Node{acl: open}
+	t.dataSize = nodeSize(RootPath, nil)
 	t.insertSpecial(ProcPath, proto.OpenACLUnsafe())
 	t.insertSpecial(QuotaPath, proto.OpenACLUnsafe())
 	t.insertSpecial(ConfigPath, []proto.ACL{{Perms: proto.PermRead, ID: proto.WorldAnyone}})
@@ -77,7 +78,22 @@ func (t *Tree) insertSpecial(path string, acl []proto.ACL) {
 	n := &Node{acl: t.acls.Intern(acl)}
 	t.nodes[path] = n
 	t.nodes[ParentPath(path)].addChild(childName(path))
-	t.dataSize += int64(len(path))
+	t.dataSize += nodeSize(path, nil)
+}
+
+// nodeSize is a node's share of approximate_data_size as ZooKeeper's
+// DataTree.getNodeSize counts it: the path in Java chars (UTF-16 units)
+// plus the data in bytes.
+func nodeSize(path string, data []byte) int64 {
+	n := 0
+	for _, r := range path {
+		if r > 0xffff {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return int64(n + len(data))
 }
 
 // Get returns the node at path, or nil.
@@ -89,8 +105,10 @@ func (t *Tree) ACL(n *Node) []proto.ACL { return t.acls.Get(n.acl) }
 // LastZxid is the zxid of the last applied txn.
 func (t *Tree) LastZxid() int64 { return t.lastZxid }
 
-// NodeCount is the number of znodes, as mntr's zk_znode_count counts them.
-func (t *Tree) NodeCount() int { return len(t.nodes) }
+// NodeCount is mntr's zk_znode_count. ZooKeeper's node map holds the root
+// twice (as "" and "/"), so a fresh 3.8 server reports 5; tools and alerts
+// built on it expect that, so count the same way.
+func (t *Tree) NodeCount() int { return len(t.nodes) + 1 }
 
 // EphemeralCount is the number of ephemeral znodes.
 func (t *Tree) EphemeralCount() int { return t.ephemerals }
@@ -134,9 +152,11 @@ func (t *Tree) EphemeralsWithPrefix(session int64, prefix string) []string {
 	if s == nil {
 		return []string{}
 	}
+	// A blank prefix or "/" (after trimming) means all, as in 3.8.
+	all := strings.TrimSpace(prefix) == "" || strings.TrimSpace(prefix) == "/"
 	out := []string{}
 	for _, p := range s.Ephemerals() {
-		if prefix == "/" || strings.HasPrefix(p, prefix) {
+		if all || strings.HasPrefix(p, prefix) {
 			out = append(out, p)
 		}
 	}

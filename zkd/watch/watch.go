@@ -303,34 +303,44 @@ type Stats struct {
 	Watches  int // total (path, watcher) pairs
 }
 
-// Stats counts watches over both tables.
+// Stats counts the data table only, as ZooKeeper's wchs does
+// (DataTree.getWatchesSummary): a connection with only child watches is
+// not "watching" there.
 func (m *Manager) Stats() Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	watchers := map[Watcher]bool{}
-	paths := map[string]bool{}
 	n := 0
-	for _, t := range []table{m.data, m.child} {
-		for p, ws := range t {
-			paths[p] = true
-			for w := range ws {
-				watchers[w] = true
-				n++
-			}
+	for _, ws := range m.data {
+		for w := range ws {
+			watchers[w] = true
+			n++
 		}
 	}
-	return Stats{Watchers: len(watchers), Paths: len(paths), Watches: n}
+	return Stats{Watchers: len(watchers), Paths: len(m.data), Watches: n}
 }
 
-// ByPath returns, for each watched path, its watchers (wchp), via fn.
+// Count is every watch in both tables: mntr's zk_watch_count.
+func (m *Manager) Count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, t := range []table{m.data, m.child} {
+		for _, ws := range t {
+			n += len(ws)
+		}
+	}
+	return n
+}
+
+// ByPath calls fn for each path of the data table, sorted, with its
+// watchers (wchp; like wchs, ZooKeeper lists the data table only).
 func (m *Manager) ByPath(fn func(path string, ws []Watcher)) {
 	m.mu.Lock()
-	all := map[string][]Watcher{}
-	for _, t := range []table{m.data, m.child} {
-		for p, ws := range t {
-			for w := range ws {
-				all[p] = appendUnique(all[p], w)
-			}
+	all := make(map[string][]Watcher, len(m.data))
+	for p, ws := range m.data {
+		for w := range ws {
+			all[p] = append(all[p], w)
 		}
 	}
 	m.mu.Unlock()
@@ -342,15 +352,6 @@ func (m *Manager) ByPath(fn func(path string, ws []Watcher)) {
 	for _, p := range paths {
 		fn(p, all[p])
 	}
-}
-
-func appendUnique(ws []Watcher, w Watcher) []Watcher {
-	for _, x := range ws {
-		if x == w {
-			return ws
-		}
-	}
-	return append(ws, w)
 }
 
 func parent(p string) string {
