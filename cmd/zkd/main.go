@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"zkd/zkd/config"
+	"zkd/zkd/quorum"
 	"zkd/zkd/server"
 )
 
@@ -79,6 +80,9 @@ func run(args []string, stderr io.Writer) int {
 		log.Error("cannot start", "err", err)
 		return 1
 	}
+	if !cfg.ForceSync {
+		log.Warn("forceSync=no: acknowledged writes can be lost on power failure")
+	}
 	if err := srv.Start(ctx); err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
@@ -88,6 +92,15 @@ func run(args []string, stderr io.Writer) int {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(sctx)
+	return 0
+}
+
+// snapRetain is how many snapshots to keep: autopurge.snapRetainCount when
+// autopurge.purgeInterval is on, else all of them, as ZooKeeper does.
+func snapRetain(c *config.Config) int {
+	if c.AutopurgePurgeInterval > 0 {
+		return c.AutopurgeSnapRetainCount
+	}
 	return 0
 }
 
@@ -175,8 +188,13 @@ func serverConfig(c *config.Config) server.Config {
 		FourLetterWords:        c.FourLetterWhitelist,
 		DataDir:                c.DataDir,
 		DataLogDir:             c.DataLogDir,
+		PreAllocSize:           c.PreAllocSizeKB * 1024,
+		NoSync:                 !c.ForceSync,
+		SlowSync:               time.Duration(c.FsyncWarningThresholdMs) * time.Millisecond,
+		SnapCount:              c.SnapCount,
+		SnapRetain:             snapRetain(c),
 		Conf: func() string {
-			return config.FormatConf(c.Dump(server.DirSize(c.DataDir), server.DirSize(c.DataLogDir)))
+			return config.FormatConf(c.Dump(server.DirSize(quorum.SnapDir(c.DataDir)), server.DirSize(quorum.WALDir(c.DataLogDir))))
 		},
 		Version: version,
 	}

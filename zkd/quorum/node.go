@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,11 +15,21 @@ import (
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
+
+	"zkd/zkd/storage/wal"
 )
 
-// StateMachine receives committed entries in log order, from one goroutine.
+// StateMachine is what the log drives. Apply and Snapshot are called from
+// the raft loop only, never concurrently with each other.
 type StateMachine interface {
-	Apply(index uint64, data []byte)
+	// Apply applies one committed entry and returns how many txns it held.
+	Apply(index uint64, data []byte) int
+	// Snapshot captures the state as of the last Apply, quickly, and
+	// returns its last zxid and a function that serializes the capture; the
+	// function runs on another goroutine while later entries apply.
+	Snapshot() (zxid int64, write func(io.Writer) error)
+	// Restore replaces the state with a snapshot's (at start-up).
+	Restore(r io.Reader) error
 }
 
 // Config sets up a Node.
@@ -26,10 +38,20 @@ type Config struct {
 	Tick           time.Duration // raft tick; elections after ElectionTicks of them
 	ElectionTicks  int
 	HeartbeatTicks int
-	// CompactEvery keeps the in-memory log bounded: after this many applied
-	// entries the log before them is dropped.
-	CompactEvery uint64
-	Logger       *slog.Logger
+
+	DataDir     string        // snapshots (zoo.cfg dataDir)
+	DataLogDir  string        // the write-ahead log (dataLogDir)
+	SegmentSize int64         // WAL preallocation (preAllocSize)
+	NoSync      bool          // forceSync=no
+	SlowSync    time.Duration // fsync.warningthresholdms
+	// SnapCount is ZooKeeper's snapCount: a snapshot is taken after a
+	// random number of txns in [SnapCount/2+1, SnapCount], so members of an
+	// ensemble do not all snapshot at once.
+	SnapCount int
+	// SnapRetain, when > 0, keeps only the newest SnapRetain snapshots
+	// (autopurge.snapRetainCount with autopurge.purgeInterval > 0).
+	SnapRetain int
+	Logger     *slog.Logger
 }
 
 // ErrStopped is returned once the node has stopped.
@@ -37,14 +59,24 @@ var ErrStopped = errors.New("quorum: node stopped")
 
 // Node runs the raft loop for one member.
 type Node struct {
-	cfg     Config
-	rn      raft.Node
-	storage *raft.MemoryStorage
-	sm      StateMachine
-	log     *slog.Logger
+	cfg Config
+	rn  raft.Node
+	sm  StateMachine
+	log *slog.Logger
 
 	applied atomic.Uint64
 	leader  atomic.Uint64
+	durable *durable
+
+	// storageErr is set while the log cannot be written (a full disk):
+	// the server refuses new writes instead of queueing them.
+	storageErr atomic.Pointer[error]
+
+	// Snapshot bookkeeping, owned by the raft loop.
+	sinceSnap    int
+	snapAt       int
+	snapshotting bool
+	snapDone     chan snapResult
 
 	mu        sync.Mutex
 	appliedCh chan struct{}          // closed and replaced on every apply
@@ -52,15 +84,30 @@ type Node struct {
 	nextRead  uint64
 	confState *pb.ConfState
 
-	done chan struct{}
-	wg   sync.WaitGroup
+	done      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
-// Start starts a single-member group (peers beyond it come with the
-// ensemble work) and runs its loop until ctx ends or Stop is called.
+// snapResult is a finished snapshot write.
+type snapResult struct {
+	index, term uint64
+	cs          *pb.ConfState
+	path        string
+	err         error
+}
+
+// Start recovers the member's state from dataDir and dataLogDir (the
+// newest snapshot, then the log after it), or bootstraps a new one-member
+// group when both are empty, and runs the raft loop until ctx ends or Stop.
+// It returns once the recovered log has been applied and a leader is
+// known, so proposals are not dropped.
 func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 	if cfg.ID == 0 {
 		return nil, errors.New("quorum: member id must not be 0")
+	}
+	if cfg.DataDir == "" || cfg.DataLogDir == "" {
+		return nil, errors.New("quorum: dataDir and dataLogDir are required")
 	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = 100 * time.Millisecond
@@ -71,18 +118,22 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 	if cfg.HeartbeatTicks <= 0 {
 		cfg.HeartbeatTicks = 1
 	}
-	if cfg.CompactEvery == 0 {
-		cfg.CompactEvery = 10000
+	if cfg.SnapCount <= 0 {
+		cfg.SnapCount = 100000
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	storage := raft.NewMemoryStorage()
+	d, rec, err := openDurable(cfg, sm)
+	if err != nil {
+		return nil, err
+	}
 	rc := &raft.Config{
 		ID:                        cfg.ID,
 		ElectionTick:              cfg.ElectionTicks,
 		HeartbeatTick:             cfg.HeartbeatTicks,
-		Storage:                   storage,
+		Storage:                   d.mem,
+		Applied:                   rec.snapIndex,
 		MaxSizePerMsg:             1 << 20,
 		MaxInflightMsgs:           256,
 		MaxUncommittedEntriesSize: 1 << 30,
@@ -91,32 +142,40 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 		ReadOnlyOption:            raft.ReadOnlySafe,
 		Logger:                    raftLogger{cfg.Logger.With("component", "raft")},
 	}
+	var rn raft.Node
+	if rec.fresh {
+		rn = raft.StartNode(rc, []raft.Peer{{ID: cfg.ID}})
+	} else {
+		rn = raft.RestartNode(rc)
+	}
 	n := &Node{
 		cfg:       cfg,
-		rn:        raft.StartNode(rc, []raft.Peer{{ID: cfg.ID}}),
-		storage:   storage,
+		rn:        rn,
 		sm:        sm,
 		log:       cfg.Logger,
+		durable:   d,
 		appliedCh: make(chan struct{}),
 		reads:     map[uint64]chan uint64{},
 		done:      make(chan struct{}),
+		snapDone:  make(chan snapResult, 1),
 	}
+	n.applied.Store(rec.snapIndex)
+	n.snapAt = n.nextSnapAt()
 	n.wg.Add(1)
 	go n.run(ctx)
-	// A lone member need not wait out an election timeout: once the
-	// bootstrap conf change has applied it is promotable and can campaign.
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// Apply what the log already committed (the bootstrap configuration of
+	// a new group is entry 1) before campaigning: a lone member becomes
+	// promotable only once its configuration has applied.
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if err := n.WaitApplied(wctx, 1); err != nil {
+	if err := n.WaitApplied(wctx, max(1, rec.commit)); err != nil {
 		n.Stop()
-		return nil, fmt.Errorf("quorum: applying bootstrap configuration: %w", err)
+		return nil, fmt.Errorf("quorum: replaying the log: %w", err)
 	}
 	if err := n.rn.Campaign(ctx); err != nil {
 		n.Stop()
 		return nil, fmt.Errorf("quorum: campaign: %w", err)
 	}
-	// Proposals made before a leader is known are dropped; do not let the
-	// server accept clients before then.
 	for !n.IsLeader() {
 		select {
 		case <-wctx.Done():
@@ -128,7 +187,13 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 	return n, nil
 }
 
-// Stop stops the loop and waits for it.
+// nextSnapAt draws the txn count of the next snapshot.
+func (n *Node) nextSnapAt() int {
+	half := n.cfg.SnapCount / 2
+	return half + 1 + rand.IntN(max(1, n.cfg.SnapCount-half))
+}
+
+// Stop stops the loop, waits for it and closes the log.
 func (n *Node) Stop() {
 	select {
 	case <-n.done:
@@ -137,7 +202,24 @@ func (n *Node) Stop() {
 	}
 	n.wg.Wait()
 	n.rn.Stop()
+	n.closeOnce.Do(func() {
+		if err := n.durable.close(); err != nil {
+			n.log.Warn("closing the transaction log", "err", err)
+		}
+	})
 }
+
+// StorageErr is the error writing the log last failed with, or nil once
+// writes succeed again.
+func (n *Node) StorageErr() error {
+	if p := n.storageErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// WALStats reports the log's fsync and size counters.
+func (n *Node) WALStats() wal.Stats { return n.durable.wal.Stats() }
 
 // Propose submits data to the log. It returns once raft has taken it, not
 // when it is committed: the state machine's Apply reports that.
@@ -236,7 +318,6 @@ func (n *Node) run(ctx context.Context) {
 	defer n.wg.Done()
 	ticker := time.NewTicker(n.cfg.Tick)
 	defer ticker.Stop()
-	var sinceCompact uint64
 	for {
 		select {
 		case <-ctx.Done():
@@ -245,21 +326,16 @@ func (n *Node) run(ctx context.Context) {
 			return
 		case <-ticker.C:
 			n.rn.Tick()
+		case r := <-n.snapDone:
+			n.snapshotWritten(r)
 		case rd := <-n.rn.Ready():
 			if rd.SoftState != nil {
 				if old := n.leader.Swap(rd.SoftState.Lead); old != rd.SoftState.Lead {
 					n.log.Info("leader changed", "leader", rd.SoftState.Lead, "previous", old, "self", n.cfg.ID)
 				}
 			}
-			if rd.HardState != nil && !raft.IsEmptyHardState(rd.HardState) {
-				if err := n.storage.SetHardState(rd.HardState); err != nil {
-					n.log.Error("raft: saving hard state", "err", err)
-				}
-			}
-			if len(rd.Entries) > 0 {
-				if err := n.storage.Append(rd.Entries); err != nil {
-					n.log.Error("raft: appending entries", "err", err)
-				}
+			if !n.persist(ctx, rd.HardState, rd.Entries) {
+				return
 			}
 			// Messages go out here once there are peers.
 			for _, e := range rd.CommittedEntries {
@@ -267,17 +343,86 @@ func (n *Node) run(ctx context.Context) {
 			}
 			if len(rd.CommittedEntries) > 0 {
 				n.signalApplied()
-				sinceCompact += uint64(len(rd.CommittedEntries))
 			}
 			for _, rs := range rd.ReadStates {
 				n.answerRead(rs)
 			}
-			if sinceCompact >= n.cfg.CompactEvery {
-				n.compact()
-				sinceCompact = 0
+			if n.sinceSnap >= n.snapAt && !n.snapshotting {
+				n.startSnapshot()
 			}
 			n.rn.Advance()
 		}
+	}
+}
+
+// persist writes a Ready's state and entries before anything depends on
+// them. A failure (a full disk) must not lose or corrupt the log: the
+// Ready is retried until it succeeds, and meanwhile StorageErr tells the
+// server to refuse new writes. It returns false when the node stops.
+func (n *Node) persist(ctx context.Context, hs *pb.HardState, ents []*pb.Entry) bool {
+	backoff := 50 * time.Millisecond
+	for {
+		err := n.durable.save(hs, ents)
+		if err == nil {
+			if n.storageErr.Swap(nil) != nil {
+				n.log.Info("transaction log writable again; accepting writes")
+			}
+			return true
+		}
+		if n.storageErr.Swap(&err) == nil {
+			n.log.Error("cannot write the transaction log; refusing writes until it can be written",
+				"dir", n.cfg.DataLogDir, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-n.done:
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// startSnapshot captures the state machine now and writes it off the loop.
+func (n *Node) startSnapshot() {
+	index := n.applied.Load()
+	term, err := n.durable.mem.Term(index)
+	if err != nil {
+		n.log.Warn("cannot snapshot: term of the applied index unknown", "index", index, "err", err)
+		return
+	}
+	n.mu.Lock()
+	cs := n.confState
+	n.mu.Unlock()
+	if cs == nil {
+		cs = &pb.ConfState{Voters: []uint64{n.cfg.ID}}
+	}
+	start := time.Now()
+	zxid, write := n.sm.Snapshot()
+	n.log.Debug("captured state for a snapshot", "index", index, "took", time.Since(start))
+	n.snapshotting = true
+	go func() {
+		path, err := n.durable.writeSnapshot(index, term, zxid, cs, write)
+		n.snapDone <- snapResult{index: index, term: term, cs: cs, path: path, err: err}
+	}()
+}
+
+// snapshotWritten compacts the logs behind a snapshot now on disk.
+func (n *Node) snapshotWritten(r snapResult) {
+	n.snapshotting = false
+	if r.err != nil {
+		n.log.Error("writing snapshot failed; the log is kept", "index", r.index, "err", r.err)
+		return
+	}
+	n.sinceSnap = 0
+	n.snapAt = n.nextSnapAt()
+	n.log.Info("snapshot written", "file", r.path, "index", r.index)
+	if err := n.durable.snapshotTaken(r.index, r.term, r.cs); err != nil {
+		n.log.Warn("compacting after snapshot", "err", err)
+	}
+	if n.cfg.SnapRetain > 0 {
+		n.durable.purge(n.cfg.SnapRetain)
 	}
 }
 
@@ -285,7 +430,7 @@ func (n *Node) applyEntry(e *pb.Entry) {
 	switch e.GetType() {
 	case pb.EntryType_EntryNormal:
 		if len(e.GetData()) > 0 {
-			n.sm.Apply(e.GetIndex(), e.GetData())
+			n.sinceSnap += n.sm.Apply(e.GetIndex(), e.GetData())
 		}
 	case pb.EntryType_EntryConfChange:
 		var cc pb.ConfChange
@@ -331,16 +476,5 @@ func (n *Node) answerRead(rs raft.ReadState) {
 		case ch <- rs.Index:
 		default:
 		}
-	}
-}
-
-// compact drops applied entries from the in-memory log, keeping a margin.
-func (n *Node) compact() {
-	applied := n.applied.Load()
-	if applied <= n.cfg.CompactEvery {
-		return
-	}
-	if err := n.storage.Compact(applied - n.cfg.CompactEvery/2); err != nil && !errors.Is(err, raft.ErrCompacted) {
-		n.log.Warn("raft: compacting log", "err", err)
 	}
 }

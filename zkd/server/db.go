@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ type db struct {
 
 	mu   sync.RWMutex // guards tree; Apply holds it exclusively
 	tree *tree.Tree
+	opts tree.Options
 
 	watches *watch.Manager
 
@@ -52,6 +54,7 @@ func newDB(id uint64, opts tree.Options, log *slog.Logger, st *stats) *db {
 		id:      id,
 		log:     log,
 		tree:    tree.New(opts),
+		opts:    opts,
 		watches: watch.NewManager(),
 		propCh:  make(chan *proposal, 4096),
 		waiters: map[uint64]*proposal{},
@@ -60,13 +63,13 @@ func newDB(id uint64, opts tree.Options, log *slog.Logger, st *stats) *db {
 }
 
 // Apply is quorum.StateMachine: every committed batch, in log order.
-func (d *db) Apply(index uint64, data []byte) {
+func (d *db) Apply(index uint64, data []byte) int {
 	txns, err := tree.DecodeBatch(data)
 	if err != nil {
 		// Every replica decodes the same bytes; a bad entry is a bug or
 		// corruption, and skipping it keeps replicas identical.
 		d.log.Error("skipping undecodable log entry", "index", index, "err", err)
-		return
+		return 0
 	}
 	var closed []int64
 	d.mu.Lock()
@@ -95,10 +98,45 @@ func (d *db) Apply(index uint64, data []byte) {
 			d.onSessionClosed(id)
 		}
 	}
+	return len(txns)
+}
+
+// Snapshot is quorum.StateMachine: capture the tree (the raft loop is
+// between applies, so a read lock suffices and readers keep going) and
+// serialize the capture later, off the lock.
+func (d *db) Snapshot() (int64, func(io.Writer) error) {
+	d.mu.RLock()
+	c := d.tree.Capture()
+	d.mu.RUnlock()
+	return c.LastZxid(), func(w io.Writer) error {
+		_, err := c.WriteTo(w)
+		return err
+	}
+}
+
+// Restore is quorum.StateMachine: replace the tree with a snapshot's.
+func (d *db) Restore(r io.Reader) error {
+	t, err := tree.ReadSnapshot(r, d.opts)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.tree = t
+	d.mu.Unlock()
+	return nil
 }
 
 // submit queues txn for the log and returns the proposal to wait on.
+// While the log cannot be written (a full disk) it fails at once instead.
 func (d *db) submit(txn *tree.Txn) *proposal {
+	if d.node != nil {
+		if err := d.node.StorageErr(); err != nil {
+			d.log.Warn("refusing write: the transaction log cannot be written", "op", txn.Type.String(), "err", err)
+			p := &proposal{txn: txn, done: make(chan struct{}), res: tree.Result{Err: proto.ErrSystemError}}
+			close(p.done)
+			return p
+		}
+	}
 	txn.Origin = d.id
 	txn.ReqID = d.nextReq.Add(1)
 	if txn.Time == 0 {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"zkd/zkd/quorum"
 )
 
 // fourLetterWords are the commands Apache ZooKeeper 3.8 answers on the
@@ -126,7 +128,7 @@ func (s *Server) runFourLetter(word string, self *conn) string {
 	case "dump":
 		s.writeDump(&b)
 	case "dirs":
-		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: %d\n", DirSize(s.cfg.DataDir), DirSize(s.cfg.DataLogDir))
+		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: %d\n", DirSize(quorum.SnapDir(s.cfg.DataDir)), DirSize(quorum.WALDir(s.cfg.DataLogDir)))
 	case "gtmk", "stmk":
 		return "0\n"
 	case "hash":

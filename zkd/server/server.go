@@ -38,9 +38,16 @@ type Config struct {
 	ContainerCheckInterval time.Duration
 	ContainerMaxPerMinute  int
 	FourLetterWords        map[string]bool // whitelist; "*" key enables all
-	// Facts printed by conf/envi/srvr.
-	DataDir    string
-	DataLogDir string
+	// Storage (zoo.cfg dataDir, dataLogDir, preAllocSize, forceSync,
+	// fsync.warningthresholdms, snapCount, autopurge.snapRetainCount when
+	// autopurge is on).
+	DataDir      string
+	DataLogDir   string
+	PreAllocSize int64
+	NoSync       bool
+	SlowSync     time.Duration
+	SnapCount    int
+	SnapRetain   int
 	// Conf renders what the conf four-letter word prints, at the time asked.
 	Conf    func() string
 	Version string
@@ -122,9 +129,16 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 func (s *Server) Start(ctx context.Context) error {
 	ctx, s.cancel = context.WithCancel(ctx)
 	node, err := quorum.Start(ctx, quorum.Config{
-		ID:     s.cfg.ServerID,
-		Tick:   100 * time.Millisecond,
-		Logger: s.log,
+		ID:          s.cfg.ServerID,
+		Tick:        100 * time.Millisecond,
+		DataDir:     s.cfg.DataDir,
+		DataLogDir:  s.cfg.DataLogDir,
+		SegmentSize: s.cfg.PreAllocSize,
+		NoSync:      s.cfg.NoSync,
+		SlowSync:    s.cfg.SlowSync,
+		SnapCount:   s.cfg.SnapCount,
+		SnapRetain:  s.cfg.SnapRetain,
+		Logger:      s.log,
 	}, s.db)
 	if err != nil {
 		s.cancel()
@@ -138,6 +152,13 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("server: listening on client port %s: %w", s.cfg.ClientAddr, err)
 	}
 	s.ln = ln
+	// Sessions recovered from disk get a fresh timeout, as ZooKeeper gives
+	// them after a restart or a leader change.
+	s.db.mu.RLock()
+	for _, id := range s.db.tree.Sessions() {
+		s.tracker.add(id, time.Duration(s.db.tree.Session(id).Timeout)*time.Millisecond)
+	}
+	s.db.mu.RUnlock()
 	s.serving.Store(true)
 	s.wg.Add(4)
 	go func() { defer s.wg.Done(); s.db.runBatcher(ctx) }()

@@ -22,6 +22,10 @@ func startServer(t *testing.T, cfg Config) *Server {
 	if cfg.TickTime == 0 {
 		cfg.TickTime = 200 * time.Millisecond
 	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+		cfg.DataLogDir = cfg.DataDir
+	}
 	if cfg.FourLetterWords == nil {
 		cfg.FourLetterWords = map[string]bool{"*": true}
 	}

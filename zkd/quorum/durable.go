@@ -1,0 +1,234 @@
+package quorum
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"zkd/zkd/storage/snap"
+	"zkd/zkd/storage/wal"
+)
+
+// durable keeps raft's log on disk: entries and hard state in the WAL
+// (dataLogDir), snapshots of the state machine in dataDir. raft reads the
+// log from mem, which durable fills on recovery and keeps in step with the
+// WAL afterwards.
+type durable struct {
+	mem   *raft.MemoryStorage
+	wal   *wal.WAL
+	snaps *snap.Dir
+	log   *slog.Logger
+}
+
+// StorageSubdir is the folder zkd keeps its files in, inside dataDir
+// (snapshots) and dataLogDir (the WAL). Apache ZooKeeper uses version-2
+// there; a separate name lets both sets of files sit side by side, which
+// is what `zkd import` of a ZooKeeper dataDir needs.
+const StorageSubdir = "zkd"
+
+// SnapDir and WALDir are where a member's snapshots and log live.
+func SnapDir(dataDir string) string   { return filepath.Join(dataDir, StorageSubdir) }
+func WALDir(dataLogDir string) string { return filepath.Join(dataLogDir, StorageSubdir) }
+
+// recovered is what opening the storage found.
+type recovered struct {
+	fresh     bool   // nothing on disk: bootstrap a new group
+	snapIndex uint64 // index of the loaded snapshot (0 = none)
+	commit    uint64 // raft commit index from the WAL's hard state
+}
+
+// openDurable loads the newest snapshot into sm, replays the WAL into
+// memory, and returns the storage raft will run on.
+func openDurable(cfg Config, sm StateMachine) (*durable, recovered, error) {
+	var rec recovered
+	if err := os.MkdirAll(WALDir(cfg.DataLogDir), 0o750); err != nil {
+		return nil, rec, fmt.Errorf("quorum: creating %s: %w", WALDir(cfg.DataLogDir), err)
+	}
+	snaps, err := snap.Open(SnapDir(cfg.DataDir), snap.Options{Logger: cfg.Logger})
+	if err != nil {
+		return nil, rec, fmt.Errorf("quorum: opening snapshot directory: %w", err)
+	}
+	d := &durable{mem: raft.NewMemoryStorage(), snaps: snaps, log: cfg.Logger}
+
+	meta, body, err := snaps.LoadNewest()
+	path := meta.Path
+	switch {
+	case errors.Is(err, snap.ErrNotFound):
+	case err != nil:
+		return nil, rec, fmt.Errorf("quorum: loading snapshot: %w", err)
+	default:
+		cs, err := restoreSnapshot(body, sm)
+		body.Close()
+		if err != nil {
+			return nil, rec, fmt.Errorf("quorum: restoring %s: %w", path, err)
+		}
+		s := &pb.Snapshot{Metadata: &pb.SnapshotMetadata{
+			ConfState: cs, Index: proto.Uint64(meta.Index), Term: proto.Uint64(meta.Term),
+		}}
+		if err := d.mem.ApplySnapshot(s); err != nil {
+			return nil, rec, fmt.Errorf("quorum: applying snapshot %s to the log: %w", path, err)
+		}
+		rec.snapIndex = meta.Index
+		cfg.Logger.Info("loaded snapshot", "file", path, "index", meta.Index, "term", meta.Term,
+			"zxid", fmt.Sprintf("0x%x", meta.LastZxid))
+	}
+
+	w, r, err := wal.Open(WALDir(cfg.DataLogDir), wal.Options{
+		SegmentSize: cfg.SegmentSize, NoSync: cfg.NoSync, SlowSync: cfg.SlowSync, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, rec, fmt.Errorf("quorum: opening transaction log: %w", err)
+	}
+	d.wal = w
+	if r.Snapshot.Index > rec.snapIndex {
+		w.Close()
+		return nil, rec, fmt.Errorf("quorum: the transaction log in %s starts after a snapshot at index %d, but the newest snapshot in %s is at %d: a snapshot file is missing",
+			cfg.DataLogDir, r.Snapshot.Index, cfg.DataDir, rec.snapIndex)
+	}
+	if r.TornTail != nil {
+		cfg.Logger.Warn("transaction log had a torn tail (a write cut short by a crash); truncated it",
+			"file", r.TornTail.File, "offset", r.TornTail.Offset, "reason", r.TornTail.Reason)
+	}
+	var ents []*pb.Entry
+	for _, e := range r.Entries {
+		if e.Index <= rec.snapIndex {
+			continue
+		}
+		ents = append(ents, &pb.Entry{
+			Index: proto.Uint64(e.Index), Term: proto.Uint64(e.Term),
+			Type: pb.EntryType(e.Kind).Enum(), Data: e.Data,
+		})
+	}
+	if err := d.mem.Append(ents); err != nil {
+		w.Close()
+		return nil, rec, fmt.Errorf("quorum: replaying transaction log: %w", err)
+	}
+	hs := &pb.HardState{Term: proto.Uint64(r.State.Term), Vote: proto.Uint64(r.State.Vote), Commit: proto.Uint64(r.State.Commit)}
+	if r.State != (wal.State{}) {
+		if err := d.mem.SetHardState(hs); err != nil {
+			w.Close()
+			return nil, rec, fmt.Errorf("quorum: restoring hard state: %w", err)
+		}
+	}
+	rec.commit = r.State.Commit
+	rec.fresh = rec.snapIndex == 0 && len(r.Entries) == 0 && r.State == (wal.State{})
+	if !rec.fresh {
+		cfg.Logger.Info("replaying transaction log", "entries", len(ents), "commit", r.State.Commit)
+	}
+	return d, rec, nil
+}
+
+// save makes a Ready's hard state and entries durable (one fsync), then
+// hands them to raft's in-memory log.
+func (d *durable) save(hs *pb.HardState, ents []*pb.Entry) error {
+	var st *wal.State
+	if hs != nil && !raft.IsEmptyHardState(hs) {
+		st = &wal.State{Term: hs.GetTerm(), Vote: hs.GetVote(), Commit: hs.GetCommit()}
+	}
+	if st != nil || len(ents) > 0 {
+		wents := make([]wal.Entry, len(ents))
+		for i, e := range ents {
+			wents[i] = wal.Entry{Index: e.GetIndex(), Term: e.GetTerm(), Kind: uint8(e.GetType()), Data: e.GetData()}
+		}
+		if err := d.wal.Save(st, wents); err != nil {
+			return err
+		}
+	}
+	if st != nil {
+		if err := d.mem.SetHardState(hs); err != nil {
+			return fmt.Errorf("quorum: hard state: %w", err)
+		}
+	}
+	if len(ents) > 0 {
+		if err := d.mem.Append(ents); err != nil {
+			return fmt.Errorf("quorum: appending to the in-memory log: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeSnapshot writes a snapshot file for index/term with the conf state
+// in front of the state machine's bytes. It runs off the raft loop.
+func (d *durable) writeSnapshot(index, term uint64, zxid int64, cs *pb.ConfState, write func(io.Writer) error) (string, error) {
+	csBytes, err := proto.Marshal(cs)
+	if err != nil {
+		return "", fmt.Errorf("quorum: encoding conf state: %w", err)
+	}
+	return d.snaps.Save(snap.Meta{Index: index, Term: term, LastZxid: zxid}, func(w io.Writer) error {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(csBytes)))
+		if _, err := w.Write(n[:]); err != nil {
+			return err
+		}
+		if _, err := w.Write(csBytes); err != nil {
+			return err
+		}
+		return write(w)
+	})
+}
+
+// snapshotTaken compacts the logs once a snapshot at index is on disk.
+func (d *durable) snapshotTaken(index, term uint64, cs *pb.ConfState) error {
+	if _, err := d.mem.CreateSnapshot(index, cs, nil); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
+		return fmt.Errorf("quorum: recording snapshot: %w", err)
+	}
+	if err := d.mem.Compact(index); err != nil && !errors.Is(err, raft.ErrCompacted) {
+		return fmt.Errorf("quorum: compacting the in-memory log: %w", err)
+	}
+	if err := d.wal.MarkSnapshot(wal.SnapshotMark{Index: index, Term: term}); err != nil {
+		return fmt.Errorf("quorum: marking snapshot in the log: %w", err)
+	}
+	if err := d.wal.Compact(index); err != nil {
+		return fmt.Errorf("quorum: compacting the transaction log: %w", err)
+	}
+	return nil
+}
+
+// purge keeps the newest retain snapshots (autopurge.snapRetainCount).
+func (d *durable) purge(retain int) {
+	removed, _, err := d.snaps.Purge(retain)
+	if err != nil {
+		d.log.Warn("purging old snapshots", "err", err)
+		return
+	}
+	if len(removed) > 0 {
+		d.log.Info("purged old snapshots", "removed", len(removed), "retained", retain)
+	}
+}
+
+func (d *durable) close() error { return d.wal.Close() }
+
+// restoreSnapshot reads the conf state written in front of a snapshot and
+// gives the rest to the state machine.
+func restoreSnapshot(body io.Reader, sm StateMachine) (*pb.ConfState, error) {
+	br := bufio.NewReaderSize(body, 1<<20)
+	var n [4]byte
+	if _, err := io.ReadFull(br, n[:]); err != nil {
+		return nil, fmt.Errorf("reading conf state length: %w", err)
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > 1<<20 {
+		return nil, fmt.Errorf("conf state of %d bytes is implausible", size)
+	}
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(br, buf); err != nil {
+		return nil, fmt.Errorf("reading conf state: %w", err)
+	}
+	cs := &pb.ConfState{}
+	if err := proto.Unmarshal(buf, cs); err != nil {
+		return nil, fmt.Errorf("decoding conf state: %w", err)
+	}
+	if err := sm.Restore(br); err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
