@@ -1,8 +1,7 @@
 // Command zkd is a ZooKeeper-compatible coordination server.
 //
 //	zkd [flags] [zoo.cfg]           run the server (default conf/zoo.cfg)
-//	zkd check-config [zoo.cfg]      validate a config and print the effective settings
-//	zkd version                     print the version
+//	zkd COMMAND [args]              one of the commands in commands.go
 package main
 
 import (
@@ -36,12 +35,8 @@ func main() {
 
 func run(args []string, stderr io.Writer) int {
 	if len(args) > 0 {
-		switch args[0] {
-		case "version", "-version", "--version":
-			fmt.Fprintf(os.Stdout, "zkd %s (ZooKeeper 3.8 wire protocol)\n", version)
-			return 0
-		case "check-config":
-			return checkConfig(args[1:], stderr)
+		if cmd, ok := lookupCommand(args[0]); ok {
+			return cmd.run(args[1:], stderr)
 		}
 	}
 	fs := flag.NewFlagSet("zkd", flag.ContinueOnError)
@@ -49,7 +44,7 @@ func run(args []string, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "path to zoo.cfg (or give it as the only argument)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: zkd [flags] [zoo.cfg]\n       zkd check-config [zoo.cfg]\n       zkd version\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: zkd [flags] [zoo.cfg]\n       zkd COMMAND [args]\n\ncommands:\n%s\nflags:\n", commandUsage())
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
