@@ -227,6 +227,7 @@ var mntrRequired = []string{
 	"zk_non_mtls_remote_conn_count", "zk_non_mtls_local_conn_count",
 	"zk_avg_readlatency", "zk_min_readlatency", "zk_max_readlatency", "zk_cnt_readlatency", "zk_sum_readlatency",
 	"zk_avg_updatelatency", "zk_min_updatelatency", "zk_max_updatelatency", "zk_cnt_updatelatency", "zk_sum_updatelatency",
+	"zk_avg_fsynctime", "zk_min_fsynctime", "zk_max_fsynctime", "zk_cnt_fsynctime", "zk_sum_fsynctime",
 }
 
 func compareSeedShapes(t *testing.T, a, z seedShape) {

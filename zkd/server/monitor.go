@@ -65,6 +65,17 @@ func (s *Server) monitor() []KV {
 		)
 	}
 	s.stats.mu.Unlock()
+	// fsynctime: the WAL's data fsyncs, in ms, as ZooKeeper's summary.
+	if s.node != nil {
+		ws := s.node.WALStats()
+		kv = append(kv,
+			KV{"avg_fsynctime", javaDouble(float64(ws.FsyncAvg.Microseconds()) / 1000)},
+			KV{"min_fsynctime", i(ws.FsyncMin.Milliseconds())},
+			KV{"max_fsynctime", i(ws.FsyncMax.Milliseconds())},
+			KV{"cnt_fsynctime", i(int64(ws.Fsyncs))},
+			KV{"sum_fsynctime", i(ws.FsyncTotal.Milliseconds())},
+		)
+	}
 	return kv
 }
 

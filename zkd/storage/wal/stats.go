@@ -13,6 +13,7 @@ type Stats struct {
 	Fsyncs       uint64        // data fsyncs (one per Save or MarkSnapshot that wrote)
 	FsyncLast    time.Duration // duration of the latest data fsync
 	FsyncAvg     time.Duration // FsyncTotal / Fsyncs
+	FsyncMin     time.Duration // shortest data fsync since Open
 	FsyncMax     time.Duration // longest data fsync since Open
 	FsyncTotal   time.Duration // sum of all data fsyncs
 	SlowFsyncs   uint64        // data fsyncs longer than Options.SlowSync
@@ -37,6 +38,9 @@ func (r *statsRecorder) fsync(d time.Duration, slow bool) {
 	r.s.FsyncLast = d
 	r.s.FsyncTotal += d
 	r.s.FsyncMax = max(r.s.FsyncMax, d)
+	if r.s.Fsyncs == 1 || d < r.s.FsyncMin {
+		r.s.FsyncMin = d
+	}
 	if slow {
 		r.s.SlowFsyncs++
 	}
