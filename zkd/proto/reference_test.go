@@ -6,20 +6,21 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"zkd/internal/ztest"
 )
 
-// TestReferenceServer drives a real Apache ZooKeeper 3.8 with this
-// package's records and checks that every reply decodes, to the last byte,
-// as ResponseFor says. It runs only when ZKD_REFERENCE_ZK names a
-// disposable server on loopback (it creates and deletes /zkdref), e.g.
+// TestReferenceServer drives a real Apache ZooKeeper 3.8 (Debian's, started
+// here) with this package's records and checks that every reply decodes,
+// to the last byte, as ResponseFor says. ZKD_REFERENCE_ZK may name another
+// disposable server on loopback instead (it creates and deletes /zkdref):
 //
 //	ZKD_REFERENCE_ZK=127.0.0.1:2181 go test ./zkd/proto -run Reference -v
-//
-// Start the server with -Dzookeeper.extendedTypesEnabled=true for createTTL.
 func TestReferenceServer(t *testing.T) {
 	addr := os.Getenv("ZKD_REFERENCE_ZK")
 	if addr == "" {
-		t.Skip("ZKD_REFERENCE_ZK not set")
+		srv := ztest.StartApache(t, ztest.Options{Extra: map[string]string{"zookeeper.extendedTypesEnabled": "true"}})
+		addr = srv.Addr
 	}
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {

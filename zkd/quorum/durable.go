@@ -1,7 +1,6 @@
 package quorum
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -210,7 +209,9 @@ func (d *durable) close() error { return d.wal.Close() }
 // restoreSnapshot reads the conf state written in front of a snapshot and
 // gives the rest to the state machine.
 func restoreSnapshot(body io.Reader, sm StateMachine) (*pb.ConfState, error) {
-	br := bufio.NewReaderSize(body, 1<<20)
+	// Read straight from body: the tree reader checks a bytes.Reader's
+	// Len against the length the snapshot declares.
+	br := body
 	var n [4]byte
 	if _, err := io.ReadFull(br, n[:]); err != nil {
 		return nil, fmt.Errorf("reading conf state length: %w", err)

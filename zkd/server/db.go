@@ -105,8 +105,15 @@ func (d *db) Apply(index uint64, data []byte) int {
 // between applies, so a read lock suffices and readers keep going) and
 // serialize the capture later, off the lock.
 func (d *db) Snapshot() (int64, func(io.Writer) error) {
+	// Allocate the capture before taking the lock: only the copy of node
+	// headers holds it. Apply runs on this same goroutine, so the count
+	// cannot change in between.
 	d.mu.RLock()
-	c := d.tree.Capture()
+	n := d.tree.NodeCount()
+	d.mu.RUnlock()
+	c := tree.NewCapture(n)
+	d.mu.RLock()
+	c = d.tree.CaptureInto(c)
 	d.mu.RUnlock()
 	return c.LastZxid(), func(w io.Writer) error {
 		_, err := c.WriteTo(w)

@@ -18,6 +18,7 @@
 //     journal and rolled back on the first failure; its events are emitted
 //     only when it succeeds. All ops of a multi share one zxid.
 //
-// The tree does no locking and no I/O; the owner serialises Apply against
-// reads (a sync.RWMutex in the server).
+// The tree does no locking and touches no files or clocks; the owner
+// serialises Apply against reads (a sync.RWMutex in the server). Snapshots
+// stream through an io.Writer/io.Reader the caller provides (snapshot.go).
 package tree

@@ -64,7 +64,7 @@ func TestRoundTrip(t *testing.T) {
 			mustSave(t, w, nil, es)
 			m.save(nil, es)
 			mustClose(t, w)
-			w, rec = mustOpen(t, dir, o)
+			_, rec = mustOpen(t, dir, o)
 			checkRecovered(t, rec, &m)
 		})
 	}
@@ -196,7 +196,8 @@ func TestSnapshotAndCompact(t *testing.T) {
 func runSteps(t *testing.T, o Options, steps []step) (string, *Recovered) {
 	t.Helper()
 	dir := t.TempDir()
-	w, rec := mustOpen(t, dir, o)
+	w, _ := mustOpen(t, dir, o)
+	var rec *Recovered
 	var m model
 	for i, s := range steps {
 		if s.save != nil || s.state != nil {
