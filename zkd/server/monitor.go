@@ -2,6 +2,8 @@ package server
 
 import (
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -65,6 +67,15 @@ func (s *Server) monitor() []KV {
 		)
 	}
 	s.stats.mu.Unlock()
+	// The Go heap, zkd's equivalent of the JVM heap an operator watches
+	// (zk-exporter turns these into its heap metrics).
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	kv = append(kv,
+		KV{"go_memstats_heap_inuse_bytes", i(int64(ms.HeapInuse))},
+		KV{"go_memstats_heap_sys_bytes", i(int64(ms.HeapSys))},
+		KV{"go_gc_gomemlimit_bytes", i(debug.SetMemoryLimit(-1))},
+	)
 	// fsynctime: the WAL's data fsyncs, in ms, as ZooKeeper's summary.
 	if s.node != nil {
 		ws := s.node.WALStats()
