@@ -19,6 +19,13 @@ func commands() []command {
 	return []command{
 		{"version", "print the version", runVersion},
 		{"check-config", "[zoo.cfg]  validate a config and print the effective settings", checkConfig},
+		{"status", "[zoo.cfg]  print the server's mode as zkServer.sh status does; exit 1 when it is down", runStatus},
+		{"purge", "[-n N] [zoo.cfg]  keep the newest N (3) snapshots and the log they need; zkd stopped", runPurge},
+		{"import", "[-data-log-dir DIR] [-force] ZK_DATA_DIR [zoo.cfg]  import Apache ZooKeeper's data into zkd storage", runImport},
+		{"snapshot-dump", "[-data] FILE  print a zkd snapshot: meta, sessions, every node's stat and ACL", runSnapshotDump},
+		{"log-dump", "DIR  print a zkd transaction log (dataLogDir/zkd): entries and their txns", runLogDump},
+		{"zk-snapshot-dump", "[-data] FILE  print an Apache ZooKeeper snapshot (version-2/snapshot.*)", runZKSnapshotDump},
+		{"zk-log-dump", "FILE  print an Apache ZooKeeper transaction log (version-2/log.*)", runZKLogDump},
 	}
 }
 

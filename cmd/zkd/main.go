@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -70,7 +71,9 @@ func run(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	srv, err := server.New(serverConfig(cfg), log)
+	scfg := serverConfig(cfg)
+	scfg.InitialConfig = func() string { return initialConfig(path) } // admin icfg
+	srv, err := server.New(scfg, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
@@ -78,11 +81,16 @@ func run(args []string, stderr io.Writer) int {
 	if !cfg.ForceSync {
 		log.Warn("forceSync=no: acknowledged writes can be lost on power failure")
 	}
+	sd := systemd{log: log} // sd_notify (systemd.go)
+	sd.loading(path)
 	if err := srv.Start(ctx); err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
 	}
+	sd.ready(srv)
+	go sd.watchdog(ctx, srv)
 	<-ctx.Done()
+	sd.stopping()
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -192,5 +200,38 @@ func serverConfig(c *config.Config) server.Config {
 			return config.FormatConf(c.Dump(server.DirSize(quorum.SnapDir(c.DataDir)), server.DirSize(quorum.WALDir(c.DataLogDir))))
 		},
 		Version: version,
+		// The admin server and /metrics (zkd/server/admin.go, metrics.go).
+		AdminAddr:        adminAddr(c),
+		AdminCommandURL:  c.Admin.CommandURL,
+		AdminIdleTimeout: time.Duration(c.Admin.IdleTimeout) * time.Millisecond,
+		MetricsAddr:      metricsAddr(c),
 	}
+}
+
+// initialConfig is zoo.cfg's text as the initial_configuration admin
+// command shows it.
+func initialConfig(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// adminAddr is admin.serverAddress:admin.serverPort, "" when
+// admin.enableServer is off.
+func adminAddr(c *config.Config) string {
+	if !c.Admin.EnableServer {
+		return ""
+	}
+	return net.JoinHostPort(c.Admin.ServerAddress, strconv.Itoa(c.Admin.ServerPort))
+}
+
+// metricsAddr is metricsProvider.httpHost:httpPort when the Prometheus
+// provider is configured, else "".
+func metricsAddr(c *config.Config) string {
+	if !c.MetricsProvider.Prometheus() {
+		return ""
+	}
+	return net.JoinHostPort(c.MetricsProvider.HTTPHost, strconv.Itoa(c.MetricsProvider.HTTPPort))
 }

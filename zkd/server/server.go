@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +52,17 @@ type Config struct {
 	// Conf renders what the conf four-letter word prints, at the time asked.
 	Conf    func() string
 	Version string
+
+	// Operator surfaces (admin.go, metrics.go). AdminAddr is
+	// admin.serverAddress:admin.serverPort, "" when admin.enableServer is
+	// off; MetricsAddr is metricsProvider.httpHost:httpPort, "" unless the
+	// Prometheus provider is configured. InitialConfig returns zoo.cfg's
+	// text for the initial_configuration command.
+	AdminAddr        string
+	AdminCommandURL  string
+	AdminIdleTimeout time.Duration
+	MetricsAddr      string
+	InitialConfig    func() string
 }
 
 // KV is one printed key and value (conf, envi).
@@ -78,6 +90,10 @@ type Server struct {
 
 	cancel context.CancelFunc // ends the loops Start began
 	wg     sync.WaitGroup
+
+	// The admin and metrics HTTP servers (admin.go), when configured.
+	adminLn, metricsLn net.Listener
+	httpServers        []*http.Server
 }
 
 // New builds a server; Start makes it serve.
@@ -159,6 +175,13 @@ func (s *Server) Start(ctx context.Context) error {
 		s.tracker.add(id, time.Duration(s.db.tree.Session(id).Timeout)*time.Millisecond)
 	}
 	s.db.mu.RUnlock()
+	// The admin server and /metrics (admin.go, metrics.go).
+	if err := s.startHTTP(); err != nil {
+		ln.Close()
+		node.Stop()
+		s.cancel()
+		return err
+	}
 	s.serving.Store(true)
 	s.wg.Add(4)
 	go func() { defer s.wg.Done(); s.db.runBatcher(ctx) }()
@@ -179,6 +202,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	if s.ln != nil {
 		s.ln.Close()
 	}
+	s.stopHTTP(ctx) // admin server and /metrics (admin.go)
 	s.mu.Lock()
 	for c := range s.conns {
 		c.close(reasonShutdown)
@@ -207,6 +231,27 @@ func (s *Server) Shutdown(ctx context.Context) {
 	case <-ctx.Done():
 	}
 }
+
+// Healthy reports whether the request path works: a sync through the
+// replicated log (raft read-index) must complete within a short bound. The
+// systemd watchdog pings only while it does.
+func (s *Server) Healthy(ctx context.Context) error {
+	if !s.serving.Load() || s.node == nil {
+		return errors.New("server: not serving")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.node.Sync(ctx); err != nil {
+		return fmt.Errorf("server: sync through the log: %w", err)
+	}
+	return nil
+}
+
+// Mode is what srvr prints after "Mode:" (standalone, leader, follower...).
+func (s *Server) Mode() string { return s.mode() }
+
+// LastZxid is the zxid of the last applied transaction.
+func (s *Server) LastZxid() int64 { return s.lastZxid() }
 
 func (s *Server) acceptLoop(ctx context.Context) {
 	var backoff time.Duration
