@@ -15,12 +15,28 @@
 #   - memory per znode is measured on a freshly started server of each:
 #     RSS (/proc/PID/status) after populating BENCH_ZNODES znodes of ~100 B,
 #     minus RSS before, over the znodes created.
-# Cells that need storage or an ensemble are listed as n/a for now: add a
-# measure by adding a cell (see "The matrix" below).
+# Storage (both with forceSync=yes written out, data and log in dataDir):
+#   - write throughput is the setData and create cells; the fsyncs per txn
+#     come from the same runs: mntr's zk_cnt_fsynctime (one per log fsync
+#     in both servers) and srvr's Zxid (one per txn in both), before and
+#     after each run;
+#   - snapshot time: the longest snapshot while populating the memory
+#     cell's znodes (both snapshot every ~snapCount txns, off the write
+#     path): ZooKeeper's mntr zk_max_snapshottime, zkd's log (the debug
+#     line "captured state for a snapshot" to "snapshot written");
+#   - restart time: right after that populate, SIGTERM, start again on the
+#     same data and port, and time from the exec until srvr answers and
+#     until a client's getData of the last znode populated succeeds (a
+#     probe that is already running when the server is started).
+#     Rounds alternate zkd first / ZooKeeper first (ABBA).
+# The storage measures are a table of their own under the main one
+# (zkbench summarize knows load and memory cells only).
+# Cells that need an ensemble are listed as n/a for now: add a measure by
+# adding a cell (see "The matrix" below).
 #
 # Environment:
 #   BENCH_QUICK=1       a short run (under ~2 minutes): 1 s windows, 100,000 znodes;
-#                       the default run takes about 6-7 minutes on 2 cores
+#                       the default run takes about 7-8 minutes on 2 cores
 #   BENCH_ROUNDS        rounds per cell (3)
 #   BENCH_DURATION      measurement window per run (5s; quick 1s)
 #   BENCH_WARMUP        warm-up per run (1s; quick 0.5s)
@@ -28,8 +44,9 @@
 #   BENCH_INFLIGHT      requests in flight per session (8)
 #   BENCH_VALUE_SIZE    value bytes (100)
 #   BENCH_KEYS          key-space size (10000)
-#   BENCH_ZNODES        znodes populated for memory per znode (1000000; quick 100000)
-#   BENCH_MEM_ROUNDS    memory rounds per server (3; quick 1)
+#   BENCH_ZNODES        znodes populated for memory per znode, snapshot and
+#                       restart time (1000000; quick 100000)
+#   BENCH_MEM_ROUNDS    memory and restart rounds per server (3; quick 1)
 #   BENCH_HEAP          ZooKeeper's -Xmx (2g: room for 1,000,000 znodes)
 #   BENCH_OUT           markdown output (bench/results.md)
 #   BENCH_TMP           where the servers' directories go (/tmp); BENCH_KEEP=1 keeps them
@@ -76,6 +93,7 @@ for j in ${apache_jars//:/ }; do
   [ -f "$j" ] || die "missing $j: run 'make deps' (scripts/deps.sh) for Apache ZooKeeper 3.8"
 done
 command -v java >/dev/null || die "no java: run 'make deps'"
+/usr/bin/python3 -c 'import kazoo' 2>/dev/null || die "no kazoo for /usr/bin/python3 (the restart probe): run 'make deps'"
 
 work=$(mktemp -d "${BENCH_TMP:-/tmp}/zkbench.XXXXXX")
 results=$work/results
@@ -119,34 +137,51 @@ clientPortAddress=127.0.0.1
 maxClientCnxns=0
 4lw.commands.whitelist=*
 admin.enableServer=false
+forceSync=yes
 EOF
+  if [ "$kind" = apache ]; then
+    printf '%s\n' 'log4j.rootLogger=INFO, CONSOLE' \
+      'log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender' \
+      'log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout' \
+      'log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} %-5p [%t:%C{1}@%L] - %m%n' \
+      >"$d/log4j.properties"
+  fi
+  port[$kind]=$p
+  dir[$kind]=$d
+  launch "$kind"
+  wait_serving "$kind" 60
+  log "$kind serving on 127.0.0.1:$p (pid ${pid[$kind]})"
+}
+
+# launch KIND: start KIND's server process on its directory and port (a
+# fresh one from start, or the same again for a restart); sets pid[KIND].
+# zkd logs at debug level for its "captured state for a snapshot" line (a
+# handful more lines per run besides).
+launch() {
+  local kind=$1 d=${dir[$1]}
   case $kind in
     zkd)
-      "$zkd_bin" "$d/zoo.cfg" >"$d/server.log" 2>&1 &
+      "$zkd_bin" -log-level debug "$d/zoo.cfg" >>"$d/server.log" 2>&1 &
       ;;
     apache)
-      printf '%s\n' 'log4j.rootLogger=INFO, CONSOLE' \
-        'log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender' \
-        'log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout' \
-        'log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} %-5p [%t:%C{1}@%L] - %m%n' \
-        >"$d/log4j.properties"
       (cd "$d" && exec java "${jvm_flags[@]}" -Dlog4j.configuration="file:$d/log4j.properties" \
-        -Dzookeeper.log.dir="$d" -cp "$apache_jars" "$apache_main" "$d/zoo.cfg") >"$d/server.log" 2>&1 &
+        -Dzookeeper.log.dir="$d" -cp "$apache_jars" "$apache_main" "$d/zoo.cfg") >>"$d/server.log" 2>&1 &
       ;;
   esac
   pid[$kind]=$!
-  port[$kind]=$p
-  dir[$kind]=$d
-  local deadline=$((SECONDS + 60))
+}
+
+# wait_serving KIND SECONDS: until srvr says KIND serves, or die.
+wait_serving() {
+  local kind=$1 p=${port[$1]} d=${dir[$1]} deadline=$((SECONDS + $2))
   until fourlw "$p" srvr | grep -q 'Zookeeper version:'; do
     if ! kill -0 "${pid[$kind]}" 2>/dev/null; then
       tail -n 30 "$d/server.log" >&2
       die "$kind exited before serving (log: $d/server.log)"
     fi
-    [ $SECONDS -lt $deadline ] || die "$kind not serving on port $p after 60s (log: $d/server.log)"
+    [ $SECONDS -lt $deadline ] || die "$kind not serving on port $p after $2s (log: $d/server.log)"
     sleep 0.2
   done
-  log "$kind serving on 127.0.0.1:$p (pid ${pid[$kind]})"
 }
 
 # stop KIND: SIGTERM, up to 15 s to exit, then SIGKILL.
@@ -200,6 +235,152 @@ json_first() {
   sed -n "s/^ *\"$2\": \([-0-9.eE+]*\),\{0,1\}\$/\1/p" "$1" | head -n1
 }
 
+# --- storage measures ----------------------------------------------------------
+# Raw values go one per line into $results/storage/<measure>.<kind>.
+
+# mntr_value KIND KEY: one mntr value of KIND's server.
+mntr_value() {
+  fourlw "${port[$1]}" mntr | awk -v k="$2" '$1 == k { print $2; exit }'
+}
+
+# fsync_mark KIND: "FSYNCS ZXID" now: log fsyncs so far (mntr
+# zk_cnt_fsynctime) and the last zxid (srvr, decimal), to difference
+# around a run.
+fsync_mark() {
+  local f z
+  f=$(mntr_value "$1" zk_cnt_fsynctime)
+  z=$(fourlw "${port[$1]}" srvr | sed -n 's/^Zxid: 0x\([0-9a-fA-F]*\).*/\1/p')
+  echo "${f:-0} $((16#${z:-0}))"
+}
+
+# record_fsyncs CELL KIND MARK: fsyncs per txn since MARK (fsync_mark).
+record_fsyncs() {
+  local cell=$1 kind=$2 f0 z0 f1 z1
+  read -r f0 z0 <<<"$3"
+  read -r f1 z1 <<<"$(fsync_mark "$kind")"
+  if [ $((z1 - z0)) -le 0 ]; then
+    log "fsyncs per txn, $cell $kind: no txns counted (zxid $z0 -> $z1)"
+    return 0
+  fi
+  awk -v f=$((f1 - f0)) -v z=$((z1 - z0)) 'BEGIN { printf "%.5f\n", f / z }' >>"$results/storage/fsync-$cell.$kind"
+  log "fsyncs per txn, $cell $kind: $((f1 - f0)) fsyncs for $((z1 - z0)) txns"
+}
+
+# snapshot_ms KIND: the longest snapshot of the server's life so far, in
+# ms, or nothing if it took none. ZooKeeper reports it in mntr, counting
+# the snapshot of the empty tree it takes at start-up too (so one is none);
+# zkd logs when it captured the state for a snapshot (and how long that
+# took) and when the file was written.
+snapshot_ms() {
+  case $1 in
+    apache)
+      if [ "$(mntr_value apache zk_cnt_snapshottime)" -gt 1 ] 2>/dev/null; then
+        mntr_value apache zk_max_snapshottime
+      fi
+      ;;
+    zkd) /usr/bin/python3 -c "$snapshot_py" "${dir[zkd]}/server.log" ;;
+  esac
+}
+
+snapshot_py=$(
+  cat <<'PY'
+import datetime, re, sys
+units = {"ns": 1e-6, "us": 1e-3, "\u00b5s": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}
+def ms(d):  # a Go duration: 1.5ms, 2m3.4s, 850\u00b5s
+    return sum(float(n) * units[u] for n, u in re.findall(r"([0-9.]+)(ns|us|\u00b5s|ms|s|m|h)", d))
+def when(line):
+    return datetime.datetime.fromisoformat(re.match(r"time=(\S+)", line).group(1).replace("Z", "+00:00"))
+captured, longest = {}, None
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    m = re.search(r'msg="captured state for a snapshot" index=(\d+) took=(\S+)', line)
+    if m:
+        captured[m.group(1)] = (when(line), ms(m.group(2)))
+        continue
+    m = re.search(r'msg="snapshot written" .*index=(\d+)', line)
+    if m and m.group(1) in captured:
+        t, took = captured.pop(m.group(1))
+        d = (when(line) - t).total_seconds() * 1e3 + took
+        longest = d if longest is None else max(longest, d)
+if longest is not None:
+    print("%.0f" % longest)
+PY
+)
+
+# restart_time KIND LAST: SIGTERM KIND's server, start it again on the same
+# data and port, and append to restart-srvr.KIND and restart-get.KIND the
+# ms from the exec until srvr answers and until a getData of LAST
+# succeeds. The probe (Debian's python3 with kazoo) has started and
+# imported its client before the server is launched, so its own start-up
+# is not counted. Not to be run in a subshell: it replaces pid[KIND].
+restart_time() {
+  local kind=$1 last=$2 line t0 status srvr_ns get_ns
+  stop "$kind"
+  coproc probe { exec /usr/bin/python3 -u -c "$probe_py" "${port[$kind]}" "$last" 2>>"$work/probe.err"; }
+  if ! read -r -t 30 line <&"${probe[0]}" || [ "$line" != ready ]; then
+    die "restart probe did not start: ${line:-} (see $work/probe.err)"
+  fi
+  t0=$(date +%s%N)
+  launch "$kind"
+  echo go >&"${probe[1]}"
+  read -r -t 900 line <&"${probe[0]}" || die "$kind answered nothing within 900s of a restart (log: ${dir[$kind]}/server.log)"
+  wait "$probe_PID" 2>/dev/null || true
+  read -r status srvr_ns get_ns <<<"$line"
+  [ "$status" = ok ] || die "restart probe against $kind: $line (log: ${dir[$kind]}/server.log)"
+  echo $(((srvr_ns - t0) / 1000000)) >>"$results/storage/restart-srvr.$kind"
+  echo $(((get_ns - t0) / 1000000)) >>"$results/storage/restart-get.$kind"
+  log "restart $kind with $(commas "$znodes") znodes: srvr after $(((srvr_ns - t0) / 1000000)) ms, getData $last after $(((get_ns - t0) / 1000000)) ms"
+}
+
+probe_py=$(
+  cat <<'PY'
+import socket, sys, time
+from kazoo.client import KazooClient
+from kazoo.retry import KazooRetry
+port, path = int(sys.argv[1]), sys.argv[2]
+print("ready", flush=True)
+sys.stdin.readline()  # "go": the server is being started
+deadline = time.time() + 900
+def serving():
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"srvr")
+            out = b""
+            while chunk := s.recv(4096):
+                out += chunk
+            return b"Zookeeper version:" in out
+    except OSError:
+        return False
+while not serving():
+    if time.time() > deadline:
+        print("timeout waiting for srvr", flush=True)
+        sys.exit(1)
+    time.sleep(0.005)
+srvr = time.time_ns()
+zk = KazooClient(hosts="127.0.0.1:%d" % port, timeout=30,
+                 connection_retry=KazooRetry(max_tries=-1, delay=0.005, max_delay=0.05))
+zk.start(timeout=900)
+while True:
+    try:
+        zk.get(path)
+        break
+    except Exception as e:
+        if time.time() > deadline:
+            print("getData %s: %s" % (path, e), flush=True)
+            sys.exit(1)
+        time.sleep(0.005)
+got = time.time_ns()
+zk.stop()
+zk.close()
+print("ok", srvr, got, flush=True)
+PY
+)
+
+# median FILE: the median of the numbers in FILE, one a line ("" if none).
+median() {
+  [ -s "$1" ] || return 0
+  sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # --- the matrix ------------------------------------------------------------
 # A cell is a line of cells.tsv (id, kind, title[, note]); load cells also
 # have their zkbench flags here. Add a load cell by adding a line to
@@ -213,12 +394,12 @@ load_cells=(
   "mixed|mixed 90/10 getData/setData|-mix read=90,write=10"
 )
 na_cells=(
-  "restart|restart time with $(commas "$znodes") znodes|n/a (needs storage / ensemble)"
   "failover-kill|failover: leader SIGKILLed -> first successful write|n/a (needs storage / ensemble)"
   "failover-partition|failover: leader partitioned away -> first successful write|n/a (needs storage / ensemble)"
   "ensemble|3-member loopback ensemble: every measure above|n/a (needs storage / ensemble)"
 )
 
+mkdir -p "$results/storage"
 : >"$results/cells.tsv"
 for c in "${load_cells[@]}"; do
   IFS='|' read -r id title _ <<<"$c"
@@ -240,26 +421,44 @@ for r in $(seq "$rounds"); do
     IFS='|' read -r id title flags <<<"$c"
     read -r -a cell_flags <<<"$flags"
     for k in "${kinds[@]}"; do
+      case $id in set | create) mark=$(fsync_mark "$k") ;; esac
       zkbench "$k" "${load_args[@]}" "${cell_flags[@]}" -json >"$results/$id/$k.$r.json"
       log "round $r/$rounds $id $k: $(summary_line "$results/$id/$k.$r.json")"
+      case $id in set | create) record_fsyncs "$id" "$k" "$mark" ;; esac
     done
   done
 done
 
 zkd_files=$(find "${dir[zkd]}/data" -type f | wc -l)
+declare -A write_fsyncs=()
+for k in "${kinds[@]}"; do write_fsyncs[$k]=$(mntr_value "$k" zk_cnt_fsynctime); done
 apache_version=$(fourlw "${port[apache]}" srvr | sed -n 's/^Zookeeper version: \([0-9.]*\).*/\1/p')
 for k in "${kinds[@]}"; do stop "$k"; done
 
-# memory_cell: a fresh server of each kind, populated; RSS sampled by zkbench.
+# memory_cell: a fresh server of each kind, populated; RSS sampled by
+# zkbench. The same populated server then gives the snapshot time and the
+# restart time. Rounds alternate which kind goes first (ABBA).
 memory_cell() {
   printf 'memory\tmemory\tmemory per znode (~%s B values)\n' "$value_size" >>"$results/cells.tsv"
   mkdir -p "$results/memory"
+  local last order snap
+  last=$(printf '/zkbench/p/d%06d/n%07d' $(((znodes - 1) / 1000)) $((znodes - 1)))
   for r in $(seq "$mem_rounds"); do
-    for k in "${kinds[@]}"; do
+    order=("${kinds[@]}")
+    if [ $((r % 2)) -eq 0 ]; then order=("${kinds[1]}" "${kinds[0]}"); fi
+    for k in "${order[@]}"; do
       start "$k"
       zkbench "$k" -sessions "$sessions" -inflight "$inflight" -populate "$znodes" -rss-pid "${pid[$k]}" -json \
         >"$results/memory/$k.$r.json"
       log "memory $r/$mem_rounds $k: $(summary_line "$results/memory/$k.$r.json")"
+      snap=$(snapshot_ms "$k")
+      if [ -n "$snap" ]; then
+        echo "$snap" >>"$results/storage/snapshot.$k"
+        log "snapshot $k: longest $snap ms while populating"
+      else
+        log "snapshot $k: none taken while populating $(commas "$znodes") znodes"
+      fi
+      restart_time "$k" "$last"
       stop "$k"
     done
   done
@@ -272,21 +471,72 @@ for c in "${na_cells[@]}"; do
 done
 
 # --- the table ---------------------------------------------------------------
-storage_note="zkd's data directory held $zkd_files files after the write cells."
-if [ "$zkd_files" -eq 0 ]; then
-  storage_note="**zkd has in-memory storage only for now** (nothing was written to its dataDir: no WAL, no snapshots, no fsync), while ZooKeeper logs and fsyncs every write batch (forceSync=yes): zkd's write and create numbers are not comparable yet."
+storage_note="zkd's data directory held $zkd_files files after the write cells; the load cells made zkd fsync its log $(commas "${write_fsyncs[zkd]:-0}") times and ZooKeeper $(commas "${write_fsyncs[apache]:-0}") times (mntr zk_cnt_fsynctime)."
+if [ "$zkd_files" -eq 0 ] || [ "${write_fsyncs[zkd]:-0}" -eq 0 ] || [ "${write_fsyncs[apache]:-0}" -eq 0 ]; then
+  storage_note="**A server did not log or fsync its writes**: zkd's data directory held $zkd_files files, the fsync counts were zkd ${write_fsyncs[zkd]:-none} and ZooKeeper ${write_fsyncs[apache]:-none}: the write numbers are not comparable."
 fi
 {
   echo "Made by \`$( [ "$quick" = 1 ] && echo 'BENCH_QUICK=1 ')make bench\` on $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), data directories on $(stat -f -c %T "$work")."
   echo
   echo "- zkd $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'), $("$go" version | awk '{print $3}'). $storage_note"
   echo "- Apache ZooKeeper ${apache_version:-3.8} (Debian), $(java -version 2>&1 | head -n1), flags: ${jvm_flags[*]} (default GC); -Xmx$heap leaves room for 1,000,000 znodes. Log4j INFO to a file."
-  echo "- Both: standalone, tickTime=$tick, forceSync default (yes), maxClientCnxns=0, loopback; the load generator runs on the same cores."
+  echo "- Both: standalone, tickTime=$tick, forceSync=yes (the default of both, written out), maxClientCnxns=0, loopback; the load generator runs on the same cores."
   echo "- Load: $sessions sessions x $inflight requests in flight, $value_size B values, $(commas "$keys") keys; $warmup warm-up then a $duration window per run; $rounds rounds per cell, zkd and ZooKeeper alternating. Latency runs from send to reply under this saturating closed-loop load, so p99 includes queueing. Memory: $(commas "$znodes") znodes in directories of 1,000 on a fresh server, $mem_rounds round(s)."
 } >"$results/notes.md"
+
+# storage_row TITLE MEASURE SCALE DECIMALS: a row of the storage table from
+# the medians of $results/storage/MEASURE.{zkd,apache}, divided by SCALE.
+storage_row() {
+  local a b
+  a=$(median "$results/storage/$2.zkd")
+  b=$(median "$results/storage/$2.apache")
+  awk -v t="$1" -v a="$a" -v b="$b" -v s="$3" -v d="$4" 'BEGIN {
+    fa = a == "" ? "n/a" : sprintf("%." d "f", a / s)
+    fb = b == "" ? "n/a" : sprintf("%." d "f", b / s)
+    r = (a == "" || b == "" || a + 0 <= 0 || b + 0 <= 0) ? "n/a" : sprintf("%.2fx", a / b)
+    printf "| %s | %s | %s | %s |\n", t, fa, fb, r
+  }'
+}
+
+# storage_table: the storage measures, in the layout of the main table,
+# with every round's values under it.
+storage_table() {
+  local n m k
+  n=$(commas "$znodes")
+  echo
+  echo "## Storage"
+  echo
+  echo "Write throughput with forceSync=yes is the setData and create rows above. Fsyncs per txn come from those runs (mntr zk_cnt_fsynctime over the change in srvr's Zxid; lower means more txns share one fsync). Snapshot and restart times come from the memory rounds' populated servers: the longest snapshot while populating, then SIGTERM and a start on the same data, timed from the exec."
+  echo
+  echo "| measure | zkd | ZooKeeper 3.8 | zkd/ZooKeeper 3.8 |"
+  echo "|---|---:|---:|---:|"
+  storage_row "fsyncs per txn, setData cell" fsync-set 1 4
+  storage_row "fsyncs per txn, create cell" fsync-create 1 4
+  storage_row "snapshot time, longest while populating $n znodes, ms (lower is better)" snapshot 1 0
+  storage_row "restart with $n znodes: exec to srvr serving, s (lower is better)" restart-srvr 1000 2
+  storage_row "restart with $n znodes: exec to getData of the last znode, s (lower is better)" restart-get 1000 2
+  echo
+  echo "Medians; every round (zkd / ZooKeeper):"
+  echo
+  for m in fsync-set fsync-create snapshot restart-srvr restart-get; do
+    printf -- '- %s:' "$m"
+    for k in "${kinds[@]}"; do
+      if [ -s "$results/storage/$m.$k" ]; then
+        printf ' %s' "$(tr '\n' ' ' <"$results/storage/$m.$k" | sed 's/ $//')"
+      else
+        printf ' none'
+      fi
+      [ "$k" = "${kinds[-1]}" ] || printf ' /'
+    done
+    echo
+  done
+}
 
 mkdir -p "$(dirname "$out")"
 echo
 "$zkbench_bin" summarize -o "$out" "$results"
+storage_table >"$results/storage.md"
+cat "$results/storage.md" >>"$out"
+cat "$results/storage.md"
 echo
 log "wrote $out"
