@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"zkd/zkd/config"
+	"zkd/zkd/logfile"
 	"zkd/zkd/quorum"
 	"zkd/zkd/server"
 )
@@ -58,7 +59,13 @@ func run(args []string, stderr io.Writer) int {
 	if path == "" {
 		path = defaultConfig
 	}
-	log := newLogger(stderr, *logLevel)
+	logOut, closeLog, err := logDestination(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "zkd: %v\n", err)
+		return 1
+	}
+	defer closeLog()
+	log := newLogger(logOut, *logLevel)
 	cfg, err := loadConfig(path, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -105,6 +112,28 @@ func snapRetain(c *config.Config) int {
 		return c.AutopurgeSnapRetainCount
 	}
 	return 0
+}
+
+// logDestination is stderr (journald under systemd), or, when ZOO_LOG_DIR
+// is set as zkServer.sh users set it, a size-rotated file there named as
+// ZooKeeper names its own (zookeeper-USER-server-HOST.log).
+func logDestination(stderr io.Writer) (io.Writer, func(), error) {
+	dir := os.Getenv("ZOO_LOG_DIR")
+	if dir == "" {
+		return stderr, func() {}, nil
+	}
+	host, _ := os.Hostname()
+	user := os.Getenv("USER")
+	if user == "" {
+		user = "zkd"
+	}
+	path := filepath.Join(dir, fmt.Sprintf("zookeeper-%s-server-%s.log", user, host))
+	f, err := logfile.Open(path, logfile.DefaultMaxSize, logfile.DefaultMaxBackups)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ZOO_LOG_DIR: %w", err)
+	}
+	fmt.Fprintf(stderr, "zkd: logging to %s\n", path)
+	return f, func() { f.Close() }, nil
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

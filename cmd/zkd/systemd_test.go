@@ -72,7 +72,7 @@ func buildZkd(t *testing.T) string {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
-		t.Skipf("cannot build zkd: %v\n%s", err, out)
+		t.Fatalf("cannot build zkd: %v\n%s", err, out)
 	}
 	return bin
 }
