@@ -101,25 +101,38 @@ func (d *db) Apply(index uint64, data []byte) int {
 	return len(txns)
 }
 
-// Snapshot is quorum.StateMachine: capture the tree (the raft loop is
-// between applies, so a read lock suffices and readers keep going) and
-// serialize the capture later, off the lock.
+// Snapshot is quorum.StateMachine. It runs on the raft loop between
+// applies and only starts a stepwise capture (tree.BeginCapture: sessions,
+// ACL lists, counters); the returned function, on the snapshot goroutine,
+// copies the nodes a few thousand at a time under the read lock while
+// applies go on (they save the old state of what they change), then
+// serializes the capture off the lock. So a snapshot stalls writes for one
+// step, not for a copy of the whole tree.
 func (d *db) Snapshot() (int64, func(io.Writer) error) {
-	// Allocate the capture before taking the lock: only the copy of node
-	// headers holds it. Apply runs on this same goroutine, so the count
-	// cannot change in between.
 	d.mu.RLock()
 	n := d.tree.NodeCount()
 	d.mu.RUnlock()
-	c := tree.NewCapture(n)
+	c := tree.NewCapture(n) // allocate outside the lock
 	d.mu.RLock()
-	c = d.tree.CaptureInto(c)
+	g := d.tree.BeginCapture(c)
 	d.mu.RUnlock()
-	return c.LastZxid(), func(w io.Writer) error {
-		_, err := c.WriteTo(w)
-		return err
+	return g.LastZxid(), func(w io.Writer) error {
+		for {
+			d.mu.RLock()
+			if g.Step(snapshotStep) {
+				c := g.Finish(d.tree)
+				d.mu.RUnlock()
+				_, err := c.WriteTo(w)
+				return err
+			}
+			d.mu.RUnlock()
+		}
 	}
 }
+
+// snapshotStep is how many nodes one capture step copies under the read
+// lock: about a millisecond's work.
+const snapshotStep = 8192
 
 // Restore is quorum.StateMachine: replace the tree with a snapshot's.
 func (d *db) Restore(r io.Reader) error {

@@ -231,6 +231,8 @@ func (c *applyCtx) create(op proto.OpCode, path string, data []byte, acls []prot
 // insert links a new node and records its undo.
 func (c *applyCtx) insert(path, parentPath string, parent *Node, n *Node) {
 	t := c.t
+	t.saveForCapture(parentPath, parent)
+	t.saveForCapture(path, nil)
 	oldCversion, oldPzxid := parent.cversion, parent.pzxid
 	name := childName(path)
 	t.nodes[path] = n
@@ -303,6 +305,8 @@ func (c *applyCtx) delete(path string, version int32) OpResult {
 // remove unlinks a childless node and records its undo.
 func (c *applyCtx) remove(path, parentPath string, parent, n *Node) {
 	t := c.t
+	t.saveForCapture(parentPath, parent)
+	t.saveForCapture(path, n)
 	oldCversion, oldPzxid := parent.cversion, parent.pzxid
 	name := childName(path)
 	delete(t.nodes, path)
@@ -353,6 +357,7 @@ func (c *applyCtx) setData(path string, data []byte, version int32) OpResult {
 	if version != -1 && version != n.version {
 		return fail(op, proto.ErrBadVersion)
 	}
+	t.saveForCapture(path, n)
 	old := *n
 	n.data = cloneBytes(data)
 	n.version++
@@ -391,6 +396,7 @@ func (c *applyCtx) setACL(path string, acls []proto.ACL, version int32) OpResult
 	if version != -1 && version != n.aversion {
 		return fail(op, proto.ErrBadVersion)
 	}
+	t.saveForCapture(path, n)
 	oldRef, oldAversion := n.acl, n.aversion
 	n.acl = t.acls.Intern(fixed)
 	n.aversion++

@@ -53,6 +53,10 @@ type Tree struct {
 	dataSize   int64 // sum of path and data lengths, as ZooKeeper approximates it
 
 	journal []func() // undo steps while applying a multi; nil otherwise
+
+	// cow holds, while a stepwise capture runs, each changed node's state
+	// at the capture's start (capture_cow.go); nil otherwise.
+	cow map[string]*Node
 }
 
 // New returns a tree holding only ZooKeeper's special nodes.
