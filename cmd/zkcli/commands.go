@@ -93,16 +93,8 @@ func intFlag(p parsed, f string, def int32) (int32, error) {
 }
 
 func cmdLs(sh *shell, argv []string) error {
-	p, err := parseFor(argv, 1, 1, "s", "w", "R")
+	p, cli, path, err := pathCommand(sh, argv, 1, 1, "s", "w", "R")
 	if err != nil {
-		return err
-	}
-	cli, err := sh.client()
-	if err != nil {
-		return err
-	}
-	path := p.args[0]
-	if err := validatePath(path, false); err != nil {
 		return err
 	}
 	if p.has("-R") {
@@ -149,16 +141,8 @@ func joinPath(parent, child string) string {
 }
 
 func cmdGet(sh *shell, argv []string) error {
-	p, err := parseFor(argv, 1, 1, "s", "w")
+	p, cli, path, err := pathCommand(sh, argv, 1, 1, "s", "w")
 	if err != nil {
-		return err
-	}
-	cli, err := sh.client()
-	if err != nil {
-		return err
-	}
-	path := p.args[0]
-	if err := validatePath(path, false); err != nil {
 		return err
 	}
 	data, st, err := cli.Get(path, p.has("-w"))
@@ -182,16 +166,8 @@ func printData(sh *shell, data []byte) {
 }
 
 func cmdStat(sh *shell, argv []string) error {
-	p, err := parseFor(argv, 1, 1, "w")
+	p, cli, path, err := pathCommand(sh, argv, 1, 1, "w")
 	if err != nil {
-		return err
-	}
-	cli, err := sh.client()
-	if err != nil {
-		return err
-	}
-	path := p.args[0]
-	if err := validatePath(path, false); err != nil {
 		return err
 	}
 	st, err := cli.Exists(path, p.has("-w"))
@@ -315,16 +291,8 @@ func cmdDelete(sh *shell, argv []string) error {
 // cmdDeleteAll deletes a subtree, deepest nodes first, as ZKUtil's
 // deleteRecursive does.
 func cmdDeleteAll(sh *shell, argv []string) error {
-	p, err := parseFor(argv, 1, 1, "b:")
+	_, cli, path, err := pathCommand(sh, argv, 1, 1, "b:")
 	if err != nil {
-		return err
-	}
-	cli, err := sh.client()
-	if err != nil {
-		return err
-	}
-	path := p.args[0]
-	if err := validatePath(path, false); err != nil {
 		return err
 	}
 	nodes := []string{path}
@@ -353,16 +321,8 @@ func cmdDeleteAll(sh *shell, argv []string) error {
 }
 
 func cmdGetACL(sh *shell, argv []string) error {
-	p, err := parseFor(argv, 1, 1, "s")
+	p, cli, path, err := pathCommand(sh, argv, 1, 1, "s")
 	if err != nil {
-		return err
-	}
-	cli, err := sh.client()
-	if err != nil {
-		return err
-	}
-	path := p.args[0]
-	if err := validatePath(path, false); err != nil {
 		return err
 	}
 	acl, st, err := cli.GetACL(path)
@@ -444,16 +404,8 @@ func cmdAddAuth(sh *shell, argv []string) error {
 }
 
 func cmdSync(sh *shell, argv []string) error {
-	p, err := parseFor(argv, 1, 1)
+	_, cli, path, err := pathCommand(sh, argv, 1, 1)
 	if err != nil {
-		return err
-	}
-	cli, err := sh.client()
-	if err != nil {
-		return err
-	}
-	path := p.args[0]
-	if err := validatePath(path, false); err != nil {
 		return err
 	}
 	if err := cli.Sync(path); err != nil {
@@ -564,16 +516,8 @@ func cmdEphemerals(sh *shell, argv []string) error {
 }
 
 func cmdAllChildren(sh *shell, argv []string) error {
-	p, err := parseFor(argv, 1, 1)
+	_, cli, path, err := pathCommand(sh, argv, 1, 1)
 	if err != nil {
-		return err
-	}
-	cli, err := sh.client()
-	if err != nil {
-		return err
-	}
-	path := p.args[0]
-	if err := validatePath(path, false); err != nil {
 		return err
 	}
 	n, err := cli.GetAllChildrenNumber(path)
@@ -674,4 +618,23 @@ func cmdHistory(sh *shell, _ []string) error {
 		fmt.Fprintf(sh.out, "%d - %s\n", base+i, h[i])
 	}
 	return nil
+}
+
+// pathCommand is the start most commands share, in zkCli.sh's order of
+// complaints: parse the arguments, need a connection, then check the path
+// (the first argument).
+func pathCommand(sh *shell, argv []string, minArgs, maxArgs int, flags ...string) (parsed, *client.Client, string, error) {
+	p, err := parseFor(argv, minArgs, maxArgs, flags...)
+	if err != nil {
+		return parsed{}, nil, "", err
+	}
+	cli, err := sh.client()
+	if err != nil {
+		return parsed{}, nil, "", err
+	}
+	path := p.args[0]
+	if err := validatePath(path, false); err != nil {
+		return parsed{}, nil, "", err
+	}
+	return p, cli, path, nil
 }
