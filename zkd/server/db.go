@@ -37,8 +37,6 @@ type db struct {
 	// onSessionClosed is told about every session the log closes, after
 	// its ephemerals' watches have fired, so its connection can be dropped.
 	onSessionClosed func(id int64)
-
-	stats *stats
 }
 
 // proposal is a txn this server proposed and a client is waiting on.
@@ -49,7 +47,7 @@ type proposal struct {
 	zxid int64
 }
 
-func newDB(id uint64, opts tree.Options, log *slog.Logger, st *stats) *db {
+func newDB(id uint64, opts tree.Options, log *slog.Logger) *db {
 	return &db{
 		id:      id,
 		log:     log,
@@ -58,7 +56,6 @@ func newDB(id uint64, opts tree.Options, log *slog.Logger, st *stats) *db {
 		watches: watch.NewManager(),
 		propCh:  make(chan *proposal, 4096),
 		waiters: map[uint64]*proposal{},
-		stats:   st,
 	}
 }
 

@@ -131,7 +131,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		perIP:  map[string]int{},
 		start:  time.Now(),
 	}
-	s.db = newDB(cfg.ServerID, tree.Options{SkipACL: cfg.SkipACL}, log, s.stats)
+	s.db = newDB(cfg.ServerID, tree.Options{SkipACL: cfg.SkipACL}, log)
 	s.db.onSessionClosed = s.sessionClosed
 	s.tracker = newSessionTracker()
 	// ZooKeeper's session id layout: server id in the top byte, then the
