@@ -71,11 +71,6 @@ func run(args []string, stderr io.Writer) int {
 		log.Error("cannot start", "err", err)
 		return 1
 	}
-	if !cfg.Standalone() {
-		log.Error("cannot start: this build serves standalone only; server.N lines (a replicated ensemble) are not supported yet",
-			"config", path)
-		return 1
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	scfg := serverConfig(cfg)
@@ -96,6 +91,9 @@ func run(args []string, stderr io.Writer) int {
 	}
 	sd.ready(srv)
 	go sd.watchdog(ctx, srv)
+	if os.Getenv("NOTIFY_SOCKET") != "" {
+		go sd.statusLoop(ctx, srv)
+	}
 	<-ctx.Done()
 	sd.stopping()
 	log.Info("shutting down")
@@ -204,7 +202,7 @@ func serverConfig(c *config.Config) server.Config {
 		addr = "0.0.0.0"
 	}
 	tick := time.Duration(c.TickTime) * time.Millisecond
-	return server.Config{
+	sc := server.Config{
 		ServerID:               1,
 		ClientAddr:             addr + ":" + strconv.Itoa(c.ClientPort),
 		TickTime:               tick,
@@ -235,6 +233,37 @@ func serverConfig(c *config.Config) server.Config {
 		AdminIdleTimeout: time.Duration(c.Admin.IdleTimeout) * time.Millisecond,
 		MetricsAddr:      metricsAddr(c),
 	}
+	if !c.Standalone() {
+		ensembleConfig(c, &sc)
+	}
+	return sc
+}
+
+// ensembleConfig maps the server.N lines and the quorum timings onto the
+// server's settings (docs/ensemble.md explains the mapping).
+func ensembleConfig(c *config.Config, sc *server.Config) {
+	sc.ServerID = uint64(c.MyID)
+	for _, s := range c.Servers {
+		sc.Peers = append(sc.Peers, quorum.Peer{
+			ID:       uint64(s.ID),
+			Addr:     net.JoinHostPort(s.Host, strconv.Itoa(s.QuorumPort)),
+			Observer: s.Role == config.Observer,
+		})
+	}
+	self, _ := c.Self()
+	host := self.Host
+	if c.QuorumListenOnAllIPs {
+		host = "0.0.0.0"
+	}
+	sc.PeerAddr = net.JoinHostPort(host, strconv.Itoa(self.QuorumPort))
+	sc.LeaderServes = c.LeaderServes
+	tick := time.Duration(c.TickTime) * time.Millisecond
+	sc.ElectionTimeout = min(server.DefaultElectionTimeout, time.Duration(c.SyncLimit)*tick)
+	if c.ElectionTimeoutMs > 0 {
+		sc.ElectionTimeout = time.Duration(c.ElectionTimeoutMs) * time.Millisecond
+	}
+	sc.SnapshotTimeout = max(time.Duration(c.InitLimit)*tick, time.Minute)
+	sc.ProposalTimeout = max(time.Duration(c.SyncLimit)*tick, 10*time.Second)
 }
 
 // initialConfig is zoo.cfg's text as the initial_configuration admin

@@ -45,6 +45,7 @@ type serving interface {
 	Addr() net.Addr
 	Mode() string
 	LastZxid() int64
+	Status() string
 }
 
 var _ serving = (*server.Server)(nil)
@@ -55,9 +56,30 @@ func (n systemd) ready(srv serving) {
 	n.notify(daemon.SdNotifyReady + "\n" + servingStatus(srv))
 }
 
-// servingStatus is the STATUS line while serving.
+// servingStatus is the STATUS line while running: "standalone; clients
+// on ...", "following leader 2; ...", "leading with 2/2 followers in sync;
+// ...", "waiting for quorum (no leader); ...".
 func servingStatus(srv serving) string {
-	return fmt.Sprintf("STATUS=serving clients on %s, %s, zxid 0x%x", srv.Addr(), srv.Mode(), srv.LastZxid())
+	return "STATUS=" + srv.Status()
+}
+
+// statusLoop keeps the STATUS line current (the watchdog, when on, also
+// refreshes it): a change of leader or quorum shows within a second.
+func (n systemd) statusLoop(ctx context.Context, srv serving) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if st := servingStatus(srv); st != last {
+			last = st
+			n.notify(st)
+		}
+	}
 }
 
 // stopping is sent when a shutdown begins.

@@ -126,7 +126,7 @@ func TestSystemdNotify(t *testing.T) {
 	if got, err := ztest.FourLetter(addr, "ruok"); err != nil || got != "imok" {
 		t.Fatalf("ruok right after READY: %q, %v", got, err)
 	}
-	if want := "STATUS=serving clients on " + addr + ", standalone, zxid 0x"; !strings.Contains(m, want) {
+	if want := "STATUS=standalone; clients on " + addr + "; zxid 0x"; !strings.Contains(m, want) {
 		t.Errorf("READY message %q lacks %q", m, want)
 	}
 	// Watchdog pings at half of WATCHDOG_USEC (200ms): several in 2 s.
@@ -182,6 +182,9 @@ func (f *fakeServer) Addr() net.Addr {
 }
 func (f *fakeServer) Mode() string    { return "standalone" }
 func (f *fakeServer) LastZxid() int64 { return 0x10 }
+func (f *fakeServer) Status() string {
+	return fmt.Sprintf("standalone; clients on %s; zxid 0x%x", f.Addr(), f.LastZxid())
+}
 
 // TestWatchdogStopsWhenWedged: pings while healthy, none while the request
 // path is wedged, pings again once it recovers.

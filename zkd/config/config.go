@@ -78,9 +78,16 @@ type Config struct {
 	// server.N line, as ZooKeeper does.
 	PeerType             Role
 	QuorumListenOnAllIPs bool
-	SyncEnabled          bool // observers write their log to disk
-	ElectionAlg          int  // only 3 exists
-	MultiAddressEnabled  bool
+	// LeaderServes is leaderServes (default yes): whether the leader takes
+	// client connections.
+	LeaderServes bool
+	// ElectionTimeoutMs is zkd's own key: how long followers go without
+	// hearing from the leader before electing another (raft's election
+	// timeout). 0 means min(600, syncLimit × tickTime); see docs/ensemble.md.
+	ElectionTimeoutMs   int
+	SyncEnabled         bool // observers write their log to disk
+	ElectionAlg         int  // only 3 exists
+	MultiAddressEnabled bool
 
 	// DynamicConfigFile holds the server.N lines when set; Version is the
 	// dynamic config's version (hex in files and in /zookeeper/config).
@@ -167,6 +174,7 @@ func Default() *Config {
 		ContainerCheckIntervalMs: 60000,
 		ContainerMaxPerMinute:    10000,
 		StandaloneEnabled:        true,
+		LeaderServes:             true,
 		Admin: Admin{
 			EnableServer:  true,
 			ServerAddress: "0.0.0.0",

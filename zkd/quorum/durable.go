@@ -43,6 +43,7 @@ type recovered struct {
 	fresh     bool   // nothing on disk: bootstrap a new group
 	snapIndex uint64 // index of the loaded snapshot (0 = none)
 	commit    uint64 // raft commit index from the WAL's hard state
+	confState *pb.ConfState
 }
 
 // openDurable loads the newest snapshot into sm, replays the WAL into
@@ -77,6 +78,7 @@ func openDurable(cfg Config, sm StateMachine) (*durable, recovered, error) {
 			return nil, rec, fmt.Errorf("quorum: applying snapshot %s to the log: %w", path, err)
 		}
 		rec.snapIndex = meta.Index
+		rec.confState = cs
 		cfg.Logger.Info("loaded snapshot", "file", path, "index", meta.Index, "term", meta.Term,
 			"zxid", fmt.Sprintf("0x%x", meta.LastZxid))
 	}
@@ -111,14 +113,18 @@ func openDurable(cfg Config, sm StateMachine) (*durable, recovered, error) {
 		w.Close()
 		return nil, rec, fmt.Errorf("quorum: replaying transaction log: %w", err)
 	}
-	hs := &pb.HardState{Term: proto.Uint64(r.State.Term), Vote: proto.Uint64(r.State.Vote), Commit: proto.Uint64(r.State.Commit)}
+	// A snapshot received from the leader is on disk before the hard state
+	// that commits up to it: a crash in between leaves a commit index
+	// behind the snapshot, which the snapshot itself proves committed.
+	commit := max(r.State.Commit, rec.snapIndex)
+	hs := &pb.HardState{Term: proto.Uint64(r.State.Term), Vote: proto.Uint64(r.State.Vote), Commit: proto.Uint64(commit)}
 	if r.State != (wal.State{}) {
 		if err := d.mem.SetHardState(hs); err != nil {
 			w.Close()
 			return nil, rec, fmt.Errorf("quorum: restoring hard state: %w", err)
 		}
 	}
-	rec.commit = r.State.Commit
+	rec.commit = commit
 	rec.fresh = rec.snapIndex == 0 && len(r.Entries) == 0 && r.State == (wal.State{})
 	if !rec.fresh {
 		cfg.Logger.Info("replaying transaction log", "entries", len(ents), "commit", r.State.Commit)
@@ -175,12 +181,18 @@ func (d *durable) writeSnapshot(index, term uint64, zxid int64, cs *pb.ConfState
 	})
 }
 
-// snapshotTaken compacts the logs once a snapshot at index is on disk.
-func (d *durable) snapshotTaken(index, term uint64, cs *pb.ConfState) error {
+// snapshotTaken compacts the logs once a snapshot at index is on disk,
+// keeping keep entries behind it in memory for members slightly behind.
+func (d *durable) snapshotTaken(index, term uint64, cs *pb.ConfState, keep uint64) error {
 	if _, err := d.mem.CreateSnapshot(index, cs, nil); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
 		return fmt.Errorf("quorum: recording snapshot: %w", err)
 	}
-	if err := d.mem.Compact(index); err != nil && !errors.Is(err, raft.ErrCompacted) {
+	upTo := index
+	if keep > 0 {
+		first, _ := d.mem.FirstIndex()
+		upTo = max(first, index-min(index, keep))
+	}
+	if err := d.mem.Compact(upTo); err != nil && !errors.Is(err, raft.ErrCompacted) {
 		return fmt.Errorf("quorum: compacting the in-memory log: %w", err)
 	}
 	if err := d.wal.MarkSnapshot(wal.SnapshotMark{Index: index, Term: term}); err != nil {
@@ -205,6 +217,8 @@ func (d *durable) purge(retain int) {
 }
 
 func (d *durable) close() error { return d.wal.Close() }
+
+func walMark(index, term uint64) wal.SnapshotMark { return wal.SnapshotMark{Index: index, Term: term} }
 
 // restoreSnapshot reads the conf state written in front of a snapshot and
 // gives the rest to the state machine.

@@ -16,6 +16,7 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
+	"zkd/zkd/quorum/transport"
 	"zkd/zkd/storage/wal"
 )
 
@@ -52,6 +53,24 @@ type Config struct {
 	// (autopurge.snapRetainCount with autopurge.purgeInterval > 0).
 	SnapRetain int
 	Logger     *slog.Logger
+
+	// Peers is the ensemble, this member included; empty for a standalone
+	// server (a group of one that elects itself at start).
+	Peers []Peer
+	// ListenAddr is where the other members connect (the quorumPort).
+	ListenAddr string
+	// OnMessage receives what other members Send (session touches).
+	OnMessage func(from uint64, data []byte)
+	// OnLeaderChange is told, on the raft loop, each time the leader this
+	// member knows changes; 0 means none is known. It must not block.
+	OnLeaderChange func(leader uint64)
+	// CatchUpEntries are kept in memory behind each snapshot, so a member
+	// that is a little behind catches up from the log rather than needing
+	// the whole snapshot (ensembles only).
+	CatchUpEntries uint64
+	// SnapshotTimeout bounds sending one snapshot to a member (transport
+	// default when 0).
+	SnapshotTimeout time.Duration
 }
 
 // ErrStopped is returned once the node has stopped.
@@ -64,9 +83,13 @@ type Node struct {
 	sm  StateMachine
 	log *slog.Logger
 
-	applied atomic.Uint64
-	leader  atomic.Uint64
-	durable *durable
+	applied   atomic.Uint64
+	leader    atomic.Uint64
+	term      atomic.Uint64
+	raftState atomic.Uint64 // raft.StateType
+	goneTerm  atomic.Uint64 // the term whose leader peerGone acted on
+	durable   *durable
+	tr        *transport.Transport // nil when standalone
 
 	// storageErr is set while the log cannot be written (a full disk):
 	// the server refuses new writes instead of queueing them.
@@ -84,6 +107,7 @@ type Node struct {
 	nextRead  uint64
 	confState *pb.ConfState
 
+	probe     chan chan struct{} // Alive's round trips through the loop
 	done      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -98,10 +122,12 @@ type snapResult struct {
 }
 
 // Start recovers the member's state from dataDir and dataLogDir (the
-// newest snapshot, then the log after it), or bootstraps a new one-member
-// group when both are empty, and runs the raft loop until ctx ends or Stop.
-// It returns once the recovered log has been applied and a leader is
-// known, so proposals are not dropped.
+// newest snapshot, then the log after it), or bootstraps a new group when
+// both are empty, and runs the raft loop until ctx ends or Stop. It
+// returns once the recovered log has been applied. A standalone member
+// also waits until it has elected itself, so proposals are not dropped;
+// an ensemble member does not wait for a quorum (members start one at a
+// time): until Leader is known, Propose fails with ErrNoLeader.
 func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 	if cfg.ID == 0 {
 		return nil, errors.New("quorum: member id must not be 0")
@@ -141,11 +167,26 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 		PreVote:                   true,
 		ReadOnlyOption:            raft.ReadOnlySafe,
 		Logger:                    raftLogger{cfg.Logger.With("component", "raft")},
+		DisableProposalForwarding: len(cfg.Peers) > 0, // see appContext
 	}
 	var rn raft.Node
-	if rec.fresh {
+	switch {
+	case rec.fresh && len(cfg.Peers) > 0:
+		ents, err := bootstrapEntries(cfg.Peers)
+		if err == nil {
+			last := ents[len(ents)-1].GetIndex()
+			err = d.save(&pb.HardState{Term: proto.Uint64(1), Commit: proto.Uint64(last)}, ents)
+		}
+		if err != nil {
+			d.close()
+			return nil, fmt.Errorf("quorum: writing the new ensemble's first entries: %w", err)
+		}
+		rec.commit = uint64(len(ents))
+		cfg.Logger.Info("new ensemble member: wrote the membership as the log's first entries", "members", len(cfg.Peers))
+		rn = raft.RestartNode(rc)
+	case rec.fresh:
 		rn = raft.StartNode(rc, []raft.Peer{{ID: cfg.ID}})
-	} else {
+	default:
 		rn = raft.RestartNode(rc)
 	}
 	n := &Node{
@@ -156,11 +197,22 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 		durable:   d,
 		appliedCh: make(chan struct{}),
 		reads:     map[uint64]chan uint64{},
+		probe:     make(chan chan struct{}),
 		done:      make(chan struct{}),
 		snapDone:  make(chan snapResult, 1),
 	}
 	n.applied.Store(rec.snapIndex)
+	n.mu.Lock()
+	n.confState = rec.confState
+	n.mu.Unlock()
 	n.snapAt = n.nextSnapAt()
+	if len(cfg.Peers) > 0 {
+		if err := n.startTransport(ctx); err != nil {
+			rn.Stop()
+			d.close()
+			return nil, fmt.Errorf("quorum: %w", err)
+		}
+	}
 	n.wg.Add(1)
 	go n.run(ctx)
 	// Apply what the log already committed (the bootstrap configuration of
@@ -171,6 +223,9 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 	if err := n.WaitApplied(wctx, max(1, rec.commit)); err != nil {
 		n.Stop()
 		return nil, fmt.Errorf("quorum: replaying the log: %w", err)
+	}
+	if len(cfg.Peers) > 0 {
+		return n, nil
 	}
 	if err := n.rn.Campaign(ctx); err != nil {
 		n.Stop()
@@ -200,6 +255,9 @@ func (n *Node) Stop() {
 	default:
 		close(n.done)
 	}
+	if n.tr != nil {
+		n.tr.Stop()
+	}
 	n.wg.Wait()
 	n.rn.Stop()
 	n.closeOnce.Do(func() {
@@ -228,6 +286,14 @@ func (n *Node) Propose(ctx context.Context, data []byte) error {
 	case <-n.done:
 		return ErrStopped
 	default:
+	}
+	if n.tr != nil && !n.IsLeader() {
+		lead := n.leader.Load()
+		if lead == 0 {
+			return ErrNoLeader
+		}
+		n.forward(lead, data)
+		return nil
 	}
 	if err := n.rn.Propose(ctx, data); err != nil {
 		return fmt.Errorf("quorum: propose: %w", err)
@@ -295,6 +361,21 @@ func (n *Node) readIndex(ctx context.Context) (uint64, error) {
 	}
 }
 
+// Alive checks that the raft loop is turning: it answers between two
+// Readys. It needs no quorum (a member waiting for one is alive).
+func (n *Node) Alive(ctx context.Context) error {
+	ch := make(chan struct{})
+	select {
+	case n.probe <- ch:
+	case <-ctx.Done():
+		return fmt.Errorf("quorum: raft loop not answering: %w", ctx.Err())
+	case <-n.done:
+		return ErrStopped
+	}
+	<-ch
+	return nil
+}
+
 // WaitApplied blocks until the applied index reaches idx.
 func (n *Node) WaitApplied(ctx context.Context, idx uint64) error {
 	for {
@@ -328,16 +409,34 @@ func (n *Node) run(ctx context.Context) {
 			n.rn.Tick()
 		case r := <-n.snapDone:
 			n.snapshotWritten(r)
+		case ch := <-n.probe:
+			close(ch)
 		case rd := <-n.rn.Ready():
+			if hs := rd.HardState; hs != nil && !raft.IsEmptyHardState(hs) {
+				n.term.Store(hs.GetTerm())
+			}
 			if rd.SoftState != nil {
+				n.raftState.Store(uint64(rd.SoftState.RaftState))
 				if old := n.leader.Swap(rd.SoftState.Lead); old != rd.SoftState.Lead {
-					n.log.Info("leader changed", "leader", rd.SoftState.Lead, "previous", old, "self", n.cfg.ID)
+					n.log.Info("leader changed", "leader", rd.SoftState.Lead, "previous", old, "self", n.cfg.ID,
+						"term", n.term.Load(), "state", rd.SoftState.RaftState.String())
+					if n.cfg.OnLeaderChange != nil {
+						n.cfg.OnLeaderChange(rd.SoftState.Lead)
+					}
+				}
+			}
+			if rd.Snapshot != nil && !raft.IsEmptySnap(rd.Snapshot) {
+				if err := n.installSnapshot(rd.Snapshot); err != nil {
+					// The state may be half replaced: serving it would be
+					// worse than stopping.
+					n.log.Error("cannot install the leader's snapshot; stopping", "err", err)
+					return
 				}
 			}
 			if !n.persist(ctx, rd.HardState, rd.Entries) {
 				return
 			}
-			// Messages go out here once there are peers.
+			n.sendMessages(rd.Messages)
 			for _, e := range rd.CommittedEntries {
 				n.applyEntry(e)
 			}
@@ -396,6 +495,10 @@ func (n *Node) startSnapshot() {
 	cs := n.confState
 	n.mu.Unlock()
 	if cs == nil {
+		if len(n.cfg.Peers) > 0 {
+			n.log.Warn("cannot snapshot: the membership has not been applied yet", "index", index)
+			return
+		}
 		cs = &pb.ConfState{Voters: []uint64{n.cfg.ID}}
 	}
 	start := time.Now()
@@ -418,7 +521,7 @@ func (n *Node) snapshotWritten(r snapResult) {
 	n.sinceSnap = 0
 	n.snapAt = n.nextSnapAt()
 	n.log.Info("snapshot written", "file", r.path, "index", r.index)
-	if err := n.durable.snapshotTaken(r.index, r.term, r.cs); err != nil {
+	if err := n.durable.snapshotTaken(r.index, r.term, r.cs, n.cfg.CatchUpEntries); err != nil {
 		n.log.Warn("compacting after snapshot", "err", err)
 	}
 	if n.cfg.SnapRetain > 0 {

@@ -186,7 +186,7 @@ func (s *Server) adminRun(w http.ResponseWriter, name string, cmd *adminCommand)
 	switch {
 	case cmd == nil:
 		status, errText = http.StatusNotFound, "Unknown command: "+name
-	case !cmd.anyState && !s.serving.Load():
+	case !cmd.anyState && !s.serves():
 		name, errText = cmd.names[0], "This ZooKeeper instance is not currently serving requests"
 	default:
 		name, body = cmd.names[0], cmd.run(s)

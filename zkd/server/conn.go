@@ -33,6 +33,8 @@ const (
 	reasonAuthFailed     closeReason = "auth failed"
 	reasonShutdown       closeReason = "server shutting down"
 	reasonReplaced       closeReason = "session moved to a new connection"
+	reasonLeaderChanged  closeReason = "write outcome unknown (leader changed or proposal timed out)"
+	reasonNotServing     closeReason = "member not serving (no leader)"
 )
 
 // maxOutbound bounds what one slow client can make the server hold.
@@ -184,6 +186,11 @@ func (c *conn) handshake(ctx context.Context) bool {
 		return false
 	}
 	s := c.srv
+	if why := s.refuseSession(); why != "" {
+		c.log.Info("refusing client connection", "reason", why)
+		c.close(reasonRefused)
+		return false
+	}
 	if last := s.lastZxid(); req.LastZxidSeen > last {
 		c.log.Warn("refusing session: client has seen a newer zxid than this server",
 			"session", fmt.Sprintf("0x%x", req.SessionID),

@@ -37,14 +37,25 @@ type db struct {
 	// onSessionClosed is told about every session the log closes, after
 	// its ephemerals' watches have fired, so its connection can be dropped.
 	onSessionClosed func(id int64)
+	// onSessionCreated is told about every session the log opens.
+	onSessionCreated func(id int64, timeout int32)
+	// onProposed is told the size of each entry proposed.
+	onProposed func(size int)
+	// abandonConn closes the connection of a session whose write failed
+	// before the log took it, so the client retries elsewhere.
+	abandonConn func(session int64)
+	// onRestored runs after a snapshot from the leader replaced the state
+	// while serving.
+	onRestored func()
 }
 
 // proposal is a txn this server proposed and a client is waiting on.
 type proposal struct {
-	txn  *tree.Txn
-	done chan struct{}
-	res  tree.Result
-	zxid int64
+	txn   *tree.Txn
+	done  chan struct{}
+	res   tree.Result
+	zxid  int64
+	since time.Time // when it was submitted
 }
 
 func newDB(id uint64, opts tree.Options, log *slog.Logger) *db {
@@ -69,6 +80,11 @@ func (d *db) Apply(index uint64, data []byte) int {
 		return 0
 	}
 	var closed []int64
+	type created struct {
+		id      int64
+		timeout int32
+	}
+	var opened []created
 	d.mu.Lock()
 	for _, txn := range txns {
 		zxid := d.tree.LastZxid() + 1
@@ -77,6 +93,11 @@ func (d *db) Apply(index uint64, data []byte) int {
 		})
 		if txn.Type == proto.OpCloseSession && res.Err == proto.ErrOK {
 			closed = append(closed, txn.Session)
+		}
+		if txn.Type == proto.OpCreateSession && res.Err == proto.ErrOK {
+			if sess := d.tree.Session(txn.Session); sess != nil {
+				opened = append(opened, created{txn.Session, sess.Timeout})
+			}
 		}
 		if txn.Origin == d.id {
 			d.waitMu.Lock()
@@ -90,6 +111,11 @@ func (d *db) Apply(index uint64, data []byte) int {
 		}
 	}
 	d.mu.Unlock()
+	for _, c := range opened {
+		if d.onSessionCreated != nil {
+			d.onSessionCreated(c.id, c.timeout)
+		}
+	}
 	for _, id := range closed {
 		if d.onSessionClosed != nil {
 			d.onSessionClosed(id)
@@ -140,7 +166,18 @@ func (d *db) Restore(r io.Reader) error {
 	d.mu.Lock()
 	d.tree = t
 	d.mu.Unlock()
+	if d.onRestored != nil {
+		d.onRestored()
+	}
 	return nil
+}
+
+// LastZxid is the zxid of the last applied txn (quorum names a received
+// snapshot's file with it).
+func (d *db) LastZxid() int64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.tree.LastZxid()
 }
 
 // submit queues txn for the log and returns the proposal to wait on.
@@ -159,7 +196,7 @@ func (d *db) submit(txn *tree.Txn) *proposal {
 	if txn.Time == 0 {
 		txn.Time = time.Now().UnixMilli()
 	}
-	p := &proposal{txn: txn, done: make(chan struct{})}
+	p := &proposal{txn: txn, done: make(chan struct{}), since: time.Now()}
 	d.waitMu.Lock()
 	d.waiters[txn.ReqID] = p
 	d.waitMu.Unlock()
@@ -214,9 +251,15 @@ func (d *db) runBatcher(ctx context.Context) {
 		}
 		buf = tree.EncodeBatch(buf[:0], batch)
 		data := append([]byte(nil), buf...)
+		if d.onProposed != nil {
+			d.onProposed(len(data))
+		}
 		if err := d.node.Propose(ctx, data); err != nil {
 			d.log.Warn("proposal dropped", "txns", len(batch), "err", err)
 			for _, p := range props {
+				if d.abandonConn != nil && p.txn.Session != 0 {
+					d.abandonConn(p.txn.Session)
+				}
 				d.fail(p, proto.ErrConnectionLoss)
 			}
 		}

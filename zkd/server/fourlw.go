@@ -47,7 +47,7 @@ func (s *Server) fourLetter(c *conn, word string) {
 	switch {
 	case !s.whitelisted(word):
 		out = word + " is not executed because it is not in the whitelist.\n"
-	case !s.serving.Load() && word != "ruok" && word != "isro":
+	case !s.serves() && word != "ruok" && word != "isro" && word != "conf" && word != "envi":
 		out = "This ZooKeeper instance is not currently serving requests\n"
 	default:
 		out = s.runFourLetter(word, c)
@@ -144,7 +144,12 @@ func (s *Server) sortedConns() []*conn {
 }
 
 // mode is what srvr prints after "Mode:".
-func (s *Server) mode() string { return "standalone" }
+func (s *Server) mode() string {
+	if !s.ensemble() || s.node == nil {
+		return "standalone"
+	}
+	return s.node.Role()
+}
 
 // versionLine is the form clients parse (go-zookeeper's test harness among
 // them): Zookeeper version: 3.8.x-zkd-<ver>, built on MM/DD/YYYY HH:MM GMT.
@@ -182,6 +187,10 @@ func (s *Server) writeServerStats(b *strings.Builder, self *conn) {
 	n := s.db.tree.NodeCount()
 	s.db.mu.RUnlock()
 	fmt.Fprintf(b, "Node count: %d\n", n)
+	if s.ensemble() && s.node.IsLeader() {
+		last, minP, maxP := s.stats.proposalSizes()
+		fmt.Fprintf(b, "Proposal sizes last/min/max: %d/%d/%d\n", last, minP, maxP)
+	}
 }
 
 // javaDouble prints a float as Java's Double.toString does for the values

@@ -28,6 +28,9 @@ func (s *Server) monitor() []KV {
 	kv := []KV{
 		{"version", s.versionString()},
 		{"server_state", s.mode()},
+	}
+	kv = append(kv, s.quorumMonitor()...)
+	kv = append(kv, []KV{
 		{"avg_latency", javaDouble(avg)},
 		{"max_latency", i(maxL)},
 		{"min_latency", i(minL)},
@@ -52,7 +55,7 @@ func (s *Server) monitor() []KV {
 		{"auth_failed_count", i(s.stats.authFailed.Load())},
 		{"non_mtls_remote_conn_count", "0"},
 		{"non_mtls_local_conn_count", "0"},
-	}
+	}...)
 	s.stats.mu.Lock()
 	for _, sum := range []struct {
 		name string
@@ -100,4 +103,56 @@ func fdCounts() (open, max int64) {
 		max = int64(rl.Cur)
 	}
 	return open, max
+}
+
+// quorumMonitor are the mntr keys of an ensemble member: zk_peer_state on
+// every member, and on the leader ZooKeeper's leader-only gauges (with
+// zk_followers, the 3.5 name tools still grep for, beside zk_learners).
+func (s *Server) quorumMonitor() []KV {
+	if !s.ensemble() || s.node == nil {
+		return nil
+	}
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	peerState := "looking"
+	switch s.mode() {
+	case "leader":
+		peerState = "leading - broadcast"
+	case "follower":
+		peerState = "following - broadcast"
+	case "observer":
+		peerState = "observing - broadcast"
+	}
+	kv := []KV{{"peer_state", peerState}}
+	fs := s.node.Followers()
+	if fs == nil {
+		return kv
+	}
+	var followers, synced, syncedObservers int64
+	for _, f := range fs {
+		switch {
+		case f.Observer && f.Synced:
+			syncedObservers++
+		case !f.Observer:
+			followers++
+			if f.Synced {
+				synced++
+			}
+		}
+	}
+	last, minP, maxP := s.stats.proposalSizes()
+	s.mu.Lock()
+	leading := s.leadingSince
+	s.mu.Unlock()
+	return append(kv,
+		KV{"learners", i(int64(len(fs)))},
+		KV{"followers", i(followers)},
+		KV{"synced_followers", i(synced)},
+		KV{"synced_non_voting_followers", "0"},
+		KV{"synced_observers", i(syncedObservers)},
+		KV{"pending_syncs", i(s.stats.pendingSyncs.Load())},
+		KV{"leader_uptime", i(time.Since(leading).Milliseconds())},
+		KV{"last_proposal_size", i(last)},
+		KV{"max_proposal_size", i(maxP)},
+		KV{"min_proposal_size", i(minP)},
+	)
 }

@@ -49,6 +49,8 @@ func (c *conn) prepare(ctx context.Context, r *request) bool {
 		go func() {
 			sctx, cancel := context.WithTimeout(ctx, c.srv.syncTimeout())
 			defer cancel()
+			c.srv.stats.pendingSyncs.Add(1)
+			defer c.srv.stats.pendingSyncs.Add(-1)
 			r.syncErr <- c.srv.node.Sync(sctx)
 		}()
 		return true

@@ -63,6 +63,21 @@ type Config struct {
 	AdminIdleTimeout time.Duration
 	MetricsAddr      string
 	InitialConfig    func() string
+
+	// Ensemble (empty Peers = standalone). Peers are every server.N line,
+	// this member's included; PeerAddr is where this member listens for
+	// the others (its quorumPort). ElectionTimeout is raft's (the heartbeat
+	// is a tenth of it); LeaderGrace is how long a member without a leader
+	// keeps its clients; ProposalTimeout bounds how long a write may wait
+	// for the log before its connection is closed; SnapshotTimeout bounds
+	// sending one snapshot to a lagging member.
+	Peers           []quorum.Peer
+	PeerAddr        string
+	LeaderServes    bool
+	ElectionTimeout time.Duration
+	LeaderGrace     time.Duration
+	ProposalTimeout time.Duration
+	SnapshotTimeout time.Duration
 }
 
 // KV is one printed key and value (conf, envi).
@@ -87,6 +102,10 @@ type Server struct {
 	tracker  *sessionTracker
 	nextSess int64
 	serving  atomic.Bool
+	// leaderlessSince is when this ensemble member last lost its leader;
+	// zero while it knows one.
+	leaderlessSince time.Time
+	leadingSince    time.Time // when this member last became leader
 
 	cancel context.CancelFunc // ends the loops Start began
 	wg     sync.WaitGroup
@@ -119,6 +138,15 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.ContainerMaxPerMinute <= 0 {
 		cfg.ContainerMaxPerMinute = 10000
 	}
+	if cfg.ElectionTimeout <= 0 {
+		cfg.ElectionTimeout = DefaultElectionTimeout
+	}
+	if cfg.LeaderGrace <= 0 {
+		cfg.LeaderGrace = 2 * cfg.ElectionTimeout
+	}
+	if cfg.ProposalTimeout <= 0 {
+		cfg.ProposalTimeout = max(10*time.Second, 4*cfg.ElectionTimeout)
+	}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -133,6 +161,11 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.db = newDB(cfg.ServerID, tree.Options{SkipACL: cfg.SkipACL}, log)
 	s.db.onSessionClosed = s.sessionClosed
+	s.db.onSessionCreated = s.sessionCreated
+	s.db.onRestored = s.restored
+	s.db.abandonConn = s.abandonConn
+	s.db.onProposed = s.stats.proposed
+	s.leaderlessSince = time.Now()
 	s.tracker = newSessionTracker()
 	// ZooKeeper's session id layout: server id in the top byte, then the
 	// start time in ms, so ids stay unique across restarts.
@@ -144,17 +177,31 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 // returns once clients can connect; ctx ends everything.
 func (s *Server) Start(ctx context.Context) error {
 	ctx, s.cancel = context.WithCancel(ctx)
+	tick := 100 * time.Millisecond
+	var catchUp uint64
+	if s.ensemble() {
+		tick = max(s.cfg.ElectionTimeout/electionTicks, time.Millisecond)
+		catchUp = 1000
+	}
 	node, err := quorum.Start(ctx, quorum.Config{
-		ID:          s.cfg.ServerID,
-		Tick:        100 * time.Millisecond,
-		DataDir:     s.cfg.DataDir,
-		DataLogDir:  s.cfg.DataLogDir,
-		SegmentSize: s.cfg.PreAllocSize,
-		NoSync:      s.cfg.NoSync,
-		SlowSync:    s.cfg.SlowSync,
-		SnapCount:   s.cfg.SnapCount,
-		SnapRetain:  s.cfg.SnapRetain,
-		Logger:      s.log,
+		ID:              s.cfg.ServerID,
+		Tick:            tick,
+		ElectionTicks:   electionTicks,
+		HeartbeatTicks:  1,
+		Peers:           s.cfg.Peers,
+		ListenAddr:      s.cfg.PeerAddr,
+		OnMessage:       s.peerMessage,
+		OnLeaderChange:  s.leaderChanged,
+		CatchUpEntries:  catchUp,
+		SnapshotTimeout: s.cfg.SnapshotTimeout,
+		DataDir:         s.cfg.DataDir,
+		DataLogDir:      s.cfg.DataLogDir,
+		SegmentSize:     s.cfg.PreAllocSize,
+		NoSync:          s.cfg.NoSync,
+		SlowSync:        s.cfg.SlowSync,
+		SnapCount:       s.cfg.SnapCount,
+		SnapRetain:      s.cfg.SnapRetain,
+		Logger:          s.log,
 	}, s.db)
 	if err != nil {
 		s.cancel()
@@ -188,9 +235,26 @@ func (s *Server) Start(ctx context.Context) error {
 	go func() { defer s.wg.Done(); s.acceptLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.expireLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.containerLoop(ctx) }()
+	if s.ensemble() {
+		s.wg.Add(2)
+		go func() { defer s.wg.Done(); s.servingLoop(ctx) }()
+		go func() { defer s.wg.Done(); s.touchLoop(ctx) }()
+		s.log.Info("listening for clients; serving them once a leader is known", "addr", ln.Addr().String(),
+			"serverId", s.cfg.ServerID, "peers", s.cfg.PeerAddr, "members", len(s.cfg.Peers))
+		return nil
+	}
 	s.log.Info("serving clients", "addr", ln.Addr().String(), "serverId", s.cfg.ServerID)
 	return nil
 }
+
+// DefaultElectionTimeout is raft's election timeout when zoo.cfg does not
+// set one: followers wait between one and two of it without hearing from
+// the leader before they elect another (see docs/ensemble.md).
+const DefaultElectionTimeout = 600 * time.Millisecond
+
+// electionTicks is the election timeout in raft ticks; the leader's
+// heartbeat goes every tick.
+const electionTicks = 10
 
 // Addr is the client listener's address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
@@ -241,10 +305,23 @@ func (s *Server) Healthy(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
+	if s.ensemble() && s.node.Leader() == 0 {
+		// Waiting for a quorum is not a fault a restart would fix: check
+		// only that the loop turns.
+		return s.node.Alive(ctx)
+	}
 	if err := s.node.Sync(ctx); err != nil {
 		return fmt.Errorf("server: sync through the log: %w", err)
 	}
 	return nil
+}
+
+// Status is one line for a person: what this member is doing now.
+func (s *Server) Status() string {
+	if !s.serving.Load() {
+		return "not serving"
+	}
+	return fmt.Sprintf("%s; clients on %s; zxid 0x%x", s.ensembleStatus(), s.Addr(), s.lastZxid())
 }
 
 // Mode is what srvr prints after "Mode:" (standalone, leader, follower...).
@@ -373,7 +450,6 @@ func (s *Server) createSession(ctx context.Context, timeout int32) (int64, []byt
 	if p.res.Err != proto.ErrOK {
 		return 0, nil, fmt.Errorf("server: createSession txn: %w", p.res.Err)
 	}
-	s.tracker.add(id, time.Duration(timeout)*time.Millisecond)
 	return id, passwd, nil
 }
 
@@ -424,9 +500,12 @@ func (s *Server) expireLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
+			if !s.expires() {
+				continue
+			}
 			for _, id := range s.tracker.expired(now) {
 				s.log.Info("expiring session", "session", fmt.Sprintf("0x%x", id))
-				s.db.submit(&tree.Txn{Type: proto.OpCloseSession, Session: id})
+				s.proposeExpiry(id)
 			}
 		}
 	}
@@ -443,6 +522,9 @@ func (s *Server) containerLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
+			if !s.expires() {
+				continue // the leader removes containers for everyone
+			}
 			limit := int(int64(s.cfg.ContainerMaxPerMinute) * int64(s.cfg.ContainerCheckInterval) / int64(time.Minute))
 			if limit < 1 {
 				limit = 1

@@ -12,6 +12,9 @@ import (
 type sessionTracker struct {
 	mu       sync.Mutex
 	sessions map[int64]*liveness
+	// touched are the sessions heard from since takeTouched last ran: what
+	// a follower reports to the leader.
+	touched map[int64]struct{}
 }
 
 type liveness struct {
@@ -21,13 +24,15 @@ type liveness struct {
 }
 
 func newSessionTracker() *sessionTracker {
-	return &sessionTracker{sessions: map[int64]*liveness{}}
+	return &sessionTracker{sessions: map[int64]*liveness{}, touched: map[int64]struct{}{}}
 }
 
+// add starts tracking a session (created, or resumed with a timeout).
 func (t *sessionTracker) add(id int64, timeout time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.sessions[id] = &liveness{timeout: timeout, deadline: time.Now().Add(timeout)}
+	t.touched[id] = struct{}{}
 }
 
 func (t *sessionTracker) touch(id int64) {
@@ -35,6 +40,53 @@ func (t *sessionTracker) touch(id int64) {
 	defer t.mu.Unlock()
 	if l := t.sessions[id]; l != nil && !l.expiring {
 		l.deadline = time.Now().Add(l.timeout)
+		t.touched[id] = struct{}{}
+	}
+}
+
+// takeTouched returns and forgets the sessions touched since last time.
+func (t *sessionTracker) takeTouched() []int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.touched) == 0 {
+		return nil
+	}
+	out := make([]int64, 0, len(t.touched))
+	for id := range t.touched {
+		out = append(out, id)
+	}
+	clear(t.touched)
+	return out
+}
+
+// refresh gives every session a full timeout from now and forgets
+// expiries in flight (a new leader's clock). It returns the count.
+func (t *sessionTracker) refresh(now time.Time) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, l := range t.sessions {
+		l.deadline, l.expiring = now.Add(l.timeout), false
+	}
+	return len(t.sessions)
+}
+
+// unexpire lets a session whose expiry did not take effect expire again.
+func (t *sessionTracker) unexpire(id int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l := t.sessions[id]; l != nil {
+		l.expiring = false
+	}
+}
+
+// reset replaces every tracked session (after a snapshot install).
+func (t *sessionTracker) reset(ids []int64, timeouts []time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	clear(t.sessions)
+	now := time.Now()
+	for i, id := range ids {
+		t.sessions[id] = &liveness{timeout: timeouts[i], deadline: now.Add(timeouts[i])}
 	}
 }
 

@@ -13,6 +13,7 @@ type stats struct {
 	packetsSent     atomic.Int64
 	outstanding     atomic.Int64
 	authFailed      atomic.Int64
+	pendingSyncs    atomic.Int64 // syncs waiting on the leader's read index
 
 	mu        sync.Mutex
 	latMin    int64 // ms
@@ -24,6 +25,10 @@ type stats struct {
 	respLast  int64
 	readLat   summary
 	updateLat summary
+	// proposals are the sizes of the log entries this member proposed
+	// (a leader's "Proposal sizes last/min/max").
+	proposals    summary
+	proposalLast int64
 }
 
 // summary is an avg/min/max/count/sum counter, as ZooKeeper's
@@ -112,4 +117,23 @@ func (s *stats) responseSizes() (last, minB, maxB int64) {
 		last, maxB = -1, -1
 	}
 	return last, minB, maxB
+}
+
+// proposed records the size of one log entry this member proposed.
+func (s *stats) proposed(size int) {
+	s.mu.Lock()
+	s.proposals.add(int64(size))
+	s.proposalLast = int64(size)
+	s.mu.Unlock()
+}
+
+// proposalSizes are the last, smallest and largest proposed entry sizes;
+// -1 each before any, as ZooKeeper prints them.
+func (s *stats) proposalSizes() (last, minB, maxB int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proposals.count == 0 {
+		return -1, -1, -1
+	}
+	return s.proposalLast, s.proposals.min, s.proposals.max
 }

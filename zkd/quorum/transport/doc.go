@@ -65,6 +65,8 @@
 //     the connection, so a healed network is used again within a backoff
 //     rather than after TCP's retransmission backoff of up to minutes.
 //     An address change (UpdatePeer) redials at once and keeps the queue.
+//     A refused dial (nothing listens at the peer's address: it stopped or
+//     died) also calls OnPeerGone, the fast hint zkd's failover uses.
 //  5. Snapshots: a MsgSnap is sent on a connection of its own (kind 1):
 //     handshake, one frame, then the acceptor calls Handler and answers one
 //     byte (0 accepted, 1 refused by Handler) before both sides close. So

@@ -8,6 +8,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -206,6 +207,9 @@ func (p *peer) run() {
 		p.connectFailures.Add(1)
 		rl.failed(p.address(), err, dropped)
 		p.t.unreachable(p.id)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			p.t.peerGone(p.id)
+		}
 		select {
 		case <-p.ctx.Done():
 			return

@@ -44,6 +44,11 @@ type Config struct {
 	// OnSnapshotStatus reports the outcome of each MsgSnap sent to id.
 	// Typically raft.Node.ReportSnapshot. Never called from Send.
 	OnSnapshotStatus func(id uint64, failed bool)
+	// OnPeerGone is told that nothing listens at id's address any more:
+	// a dial was refused, which a live member never does. It is a hint,
+	// faster than any timeout, that the member stopped or died (zkd starts
+	// an election at once when it is the leader). Never called from Send.
+	OnPeerGone func(id uint64)
 
 	Logger *slog.Logger // default slog.Default()
 	// DialTimeout bounds connecting and the handshake (default 1 s).
@@ -368,6 +373,12 @@ func (t *Transport) lookup(id uint64) *peer {
 func (t *Transport) unreachable(id uint64) {
 	if t.cfg.OnUnreachable != nil {
 		t.cfg.OnUnreachable(id)
+	}
+}
+
+func (t *Transport) peerGone(id uint64) {
+	if t.cfg.OnPeerGone != nil {
+		t.cfg.OnPeerGone(id)
 	}
 }
 
