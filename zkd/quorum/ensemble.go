@@ -112,6 +112,9 @@ func (n *Node) snapshotStatus(id uint64, failed bool) {
 // handle is the transport's Handler: raft messages go to raft; MsgProp is
 // zkd's own (see appContext).
 func (n *Node) handle(ctx context.Context, m *pb.Message) error {
+	if m.GetFrom() == n.leader.Load() {
+		n.leaderContact.Store(time.Now().UnixNano())
+	}
 	if m.GetType() != pb.MsgProp {
 		return n.rn.Step(ctx, m)
 	}
@@ -240,6 +243,20 @@ func (n *Node) Role() string {
 		return "candidate"
 	}
 	return "follower"
+}
+
+// LeaderSilence is how long this member has not heard from its leader:
+// 0 on the leader itself, and for ever while no leader is known. An
+// observer needs it: raft never makes a learner give up on a silent
+// leader, yet it must stop serving when cut off.
+func (n *Node) LeaderSilence() time.Duration {
+	switch lead := n.leader.Load(); {
+	case lead == 0:
+		return time.Duration(1<<63 - 1)
+	case lead == n.cfg.ID:
+		return 0
+	}
+	return time.Since(time.Unix(0, n.leaderContact.Load()))
 }
 
 // Term is the raft term this member is in.

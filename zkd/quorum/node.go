@@ -88,8 +88,10 @@ type Node struct {
 	term      atomic.Uint64
 	raftState atomic.Uint64 // raft.StateType
 	goneTerm  atomic.Uint64 // the term whose leader peerGone acted on
-	durable   *durable
-	tr        *transport.Transport // nil when standalone
+	// leaderContact is when a message from the leader last arrived (unix ns).
+	leaderContact atomic.Int64
+	durable       *durable
+	tr            *transport.Transport // nil when standalone
 
 	// storageErr is set while the log cannot be written (a full disk):
 	// the server refuses new writes instead of queueing them.
@@ -417,6 +419,7 @@ func (n *Node) run(ctx context.Context) {
 			}
 			if rd.SoftState != nil {
 				n.raftState.Store(uint64(rd.SoftState.RaftState))
+				n.leaderContact.Store(time.Now().UnixNano())
 				if old := n.leader.Swap(rd.SoftState.Lead); old != rd.SoftState.Lead {
 					n.log.Info("leader changed", "leader", rd.SoftState.Lead, "previous", old, "self", n.cfg.ID,
 						"term", n.term.Load(), "state", rd.SoftState.RaftState.String())

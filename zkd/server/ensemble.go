@@ -12,11 +12,11 @@ import (
 
 // What this file adds for an ensemble, beside the log itself (quorum):
 //
-//   - Serving: a member serves clients only while it knows a leader. A
-//     member that has known none for LeaderGrace closes its clients'
-//     connections so they move to a member in the majority, as ZooKeeper's
-//     followers do when they lose their leader; new sessions are refused
-//     meanwhile.
+//   - Serving: a member serves clients only while it knows a leader that
+//     it heard from within an election timeout. A member that has not
+//     served for LeaderGrace closes its clients' connections so they move
+//     to a member in the majority, as ZooKeeper's followers do when they
+//     lose their leader; new sessions are refused meanwhile.
 //   - Writes in flight when the leader changes may or may not commit: their
 //     connections are closed (the client sees a connection loss and
 //     reconnects, as with ZooKeeper), never answered with a guess. The same
@@ -36,7 +36,7 @@ func (s *Server) serves() bool {
 	if !s.serving.Load() {
 		return false
 	}
-	return !s.ensemble() || s.node.Leader() != 0
+	return !s.ensemble() || s.node.LeaderSilence() < s.cfg.ElectionTimeout
 }
 
 // refuseSession says why a new client connection cannot be served here,
@@ -53,16 +53,11 @@ func (s *Server) refuseSession() string {
 
 // leaderChanged runs on the raft loop whenever the known leader changes.
 func (s *Server) leaderChanged(lead uint64) {
-	s.mu.Lock()
-	if lead == 0 {
-		s.leaderlessSince = time.Now()
-	} else {
-		s.leaderlessSince = time.Time{}
-	}
 	if lead == s.cfg.ServerID {
+		s.mu.Lock()
 		s.leadingSince = time.Now()
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 	s.abandonPending("the leader changed")
 	if lead == s.cfg.ServerID {
 		// ZooKeeper gives every session a fresh timeout on a new leader:
@@ -117,17 +112,17 @@ func (s *Server) servingLoop(ctx context.Context) {
 	defer t.Stop()
 	dropped := false
 	lastSweep := time.Now()
+	var since time.Time // when this member stopped serving; zero while it serves
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			s.mu.Lock()
-			since := s.leaderlessSince
-			s.mu.Unlock()
 			switch {
+			case s.serves():
+				since, dropped = time.Time{}, false
 			case since.IsZero():
-				dropped = false
+				since = now
 			case !dropped && now.Sub(since) > s.cfg.LeaderGrace:
 				dropped = true
 				s.log.Warn("no leader for a while: closing client connections so clients move to a member that has one",

@@ -95,17 +95,14 @@ type Server struct {
 	ln      net.Listener
 	nextCID atomic.Uint64
 
-	mu       sync.Mutex
-	conns    map[*conn]struct{}
-	bySess   map[int64]*conn
-	perIP    map[string]int
-	tracker  *sessionTracker
-	nextSess int64
-	serving  atomic.Bool
-	// leaderlessSince is when this ensemble member last lost its leader;
-	// zero while it knows one.
-	leaderlessSince time.Time
-	leadingSince    time.Time // when this member last became leader
+	mu           sync.Mutex
+	conns        map[*conn]struct{}
+	bySess       map[int64]*conn
+	perIP        map[string]int
+	tracker      *sessionTracker
+	nextSess     int64
+	serving      atomic.Bool
+	leadingSince time.Time // when this member last became leader
 
 	cancel context.CancelFunc // ends the loops Start began
 	wg     sync.WaitGroup
@@ -165,7 +162,6 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.db.onRestored = s.restored
 	s.db.abandonConn = s.abandonConn
 	s.db.onProposed = s.stats.proposed
-	s.leaderlessSince = time.Now()
 	s.tracker = newSessionTracker()
 	// ZooKeeper's session id layout: server id in the top byte, then the
 	// start time in ms, so ids stay unique across restarts.
