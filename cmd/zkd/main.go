@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -257,6 +258,11 @@ func ensembleConfig(c *config.Config, sc *server.Config) {
 	}
 	sc.PeerAddr = net.JoinHostPort(host, strconv.Itoa(self.QuorumPort))
 	sc.LeaderServes = c.LeaderServes
+	lines := make([]string, 0, len(c.Servers)+1)
+	for _, kv := range c.Membership() {
+		lines = append(lines, kv.Key+"="+kv.Value)
+	}
+	sc.Membership = []byte(strings.Join(lines, "\n"))
 	tick := time.Duration(c.TickTime) * time.Millisecond
 	sc.ElectionTimeout = min(server.DefaultElectionTimeout, time.Duration(c.SyncLimit)*tick)
 	if c.ElectionTimeoutMs > 0 {

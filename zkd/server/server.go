@@ -71,6 +71,8 @@ type Config struct {
 	// keeps its clients; ProposalTimeout bounds how long a write may wait
 	// for the log before its connection is closed; SnapshotTimeout bounds
 	// sending one snapshot to a lagging member.
+	// Membership is /zookeeper/config's data in an ensemble.
+	Membership      []byte
 	Peers           []quorum.Peer
 	PeerAddr        string
 	LeaderServes    bool
@@ -156,7 +158,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		perIP:  map[string]int{},
 		start:  time.Now(),
 	}
-	s.db = newDB(cfg.ServerID, tree.Options{SkipACL: cfg.SkipACL}, log)
+	s.db = newDB(cfg.ServerID, tree.Options{SkipACL: cfg.SkipACL, Config: cfg.Membership}, log)
 	s.db.onSessionClosed = s.sessionClosed
 	s.db.onSessionCreated = s.sessionCreated
 	s.db.onRestored = s.restored

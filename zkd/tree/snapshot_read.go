@@ -51,6 +51,7 @@ func ReadSnapshot(r io.Reader, opts Options) (*Tree, error) {
 	if sr.err != nil {
 		return nil, sr.err
 	}
+	t.setConfig()
 	return t, nil
 }
 

@@ -3,6 +3,7 @@ package tree
 import (
 	"sort"
 	"strings"
+	"time"
 	"zkd/zkd/acl"
 
 	"zkd/zkd/proto"
@@ -39,6 +40,12 @@ func (s *Session) Ephemerals() []string {
 // same on every replica (they come from zoo.cfg, which the ensemble shares).
 type Options struct {
 	SkipACL bool // skipACL=yes: no ACL checks at all
+	// Config, when not nil, is /zookeeper/config's data: an ensemble's
+	// membership as ZooKeeper writes it there (server.N lines, then
+	// version=, joined by newlines). Each member sets it from its own
+	// zoo.cfg when its tree is made or restored, as ZooKeeper does; it is
+	// not a txn.
+	Config []byte
 }
 
 // Tree is the znode tree plus the sessions table.
@@ -75,7 +82,22 @@ func New(opts Options) *Tree {
 	t.insertSpecial(ConfigPath, []proto.ACL{{Perms: proto.PermRead, ID: proto.WorldAnyone}})
 	// ZooKeeper creates the config node with aversion -1 (addConfigNode).
 	t.nodes[ConfigPath].aversion = -1
+	t.setConfig()
 	return t
+}
+
+// setConfig puts Options.Config into /zookeeper/config the way ZooKeeper's
+// static ensembles show it: version -1, mtime when the member set it, the
+// zxids 0.
+func (t *Tree) setConfig() {
+	n := t.nodes[ConfigPath]
+	if t.opts.Config == nil || n == nil {
+		return
+	}
+	t.dataSize += int64(len(t.opts.Config)) - int64(len(n.data))
+	n.data = append([]byte(nil), t.opts.Config...)
+	n.version = -1
+	n.mtime = time.Now().UnixMilli()
 }
 
 func (t *Tree) insertSpecial(path string, acl []proto.ACL) {
