@@ -38,21 +38,27 @@ func (o Options) entries(dataDir string, port int) []cfgEntry {
 		{"4lw.commands.whitelist", wl},
 		{"admin.enableServer", "false"},
 	}
-	keys := make([]string, 0, len(o.Extra))
-	for k := range o.Extra {
+	return mergeExtra(base, o.Extra)
+}
+
+// mergeExtra returns base with extra applied: an extra key equal to a base
+// key replaces its value in place, the other extra keys follow sorted.
+func mergeExtra(base []cfgEntry, extra map[string]string) []cfgEntry {
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	out := make([]cfgEntry, 0, len(base)+len(keys))
 	for _, e := range base {
-		if v, ok := o.Extra[e.key]; ok {
+		if v, ok := extra[e.key]; ok {
 			e.value = v
 		}
 		out = append(out, e)
 	}
 	for _, k := range keys {
 		if !hasKey(base, k) {
-			out = append(out, cfgEntry{k, o.Extra[k]})
+			out = append(out, cfgEntry{k, extra[k]})
 		}
 	}
 	return out

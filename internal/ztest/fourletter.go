@@ -18,12 +18,18 @@ func (s *Server) FourLetter(word string) (string, error) {
 
 // FourLetter does one 4lw exchange with the server at addr.
 func FourLetter(addr, word string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, fourLetterTimeout)
+	return fourLetterWithin(addr, word, fourLetterTimeout)
+}
+
+// fourLetterWithin does one 4lw exchange bounded by timeout, connect
+// included.
+func fourLetterWithin(addr, word string, timeout time.Duration) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return "", fmt.Errorf("ztest: 4lw %s: %w", word, err)
 	}
 	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(fourLetterTimeout)); err != nil {
+	if err := c.SetDeadline(time.Now().Add(timeout)); err != nil {
 		return "", fmt.Errorf("ztest: 4lw %s: %w", word, err)
 	}
 	if _, err := io.WriteString(c, word); err != nil {

@@ -34,7 +34,7 @@ const (
 // Server is one running (or stopped) server process.
 type Server struct {
 	Kind    string // "zkd" or "apache"
-	Addr    string // "127.0.0.1:port" (client port)
+	Addr    string // host:port of the client port: "127.0.0.1:port", or a namespace address (ensembles)
 	Port    int
 	DataDir string
 	CfgPath string
@@ -42,10 +42,17 @@ type Server struct {
 	logPath string
 	// command builds the command line for a (re)start; it is fixed at Start.
 	command func() (*exec.Cmd, error)
+	// netns, when set, is the network namespace the process runs in
+	// (through "ip netns exec").
+	netns string
+	// wantMode makes readiness require a Mode line in srvr: an ensemble
+	// member only serves once it leads, follows or observes.
+	wantMode bool
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd     // the running process, nil when stopped
-	done chan struct{} // closed when cmd has exited and been reaped
+	mu     sync.Mutex
+	cmd    *exec.Cmd     // the running process, nil when stopped
+	done   chan struct{} // closed when cmd has exited and been reaped
+	paused bool          // SIGSTOPped by Pause and not yet resumed
 }
 
 // Start starts a server of the kind named by ZK_TARGET ("zkd" if unset).
@@ -133,6 +140,9 @@ func (s *Server) launch() error {
 	if err != nil {
 		return err
 	}
+	if s.netns != "" {
+		cmd = inNetNS(s.netns, cmd)
+	}
 	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
@@ -153,9 +163,19 @@ func (s *Server) launch() error {
 		close(done)
 	}()
 	s.mu.Lock()
-	s.cmd, s.done = cmd, done
+	s.cmd, s.done, s.paused = cmd, done, false
 	s.mu.Unlock()
 	return nil
+}
+
+// inNetNS returns cmd run inside the network namespace ns by
+// "ip netns exec", which execs the program in place: the PID started is the
+// server's own, so signals reach it directly.
+func inNetNS(ns string, cmd *exec.Cmd) *exec.Cmd {
+	args := append([]string{"netns", "exec", ns, cmd.Path}, cmd.Args[1:]...)
+	w := exec.Command("ip", args...)
+	w.Env = cmd.Env
+	return w
 }
 
 // waitReady polls the server until it answers, the process exits, or the
@@ -200,6 +220,11 @@ func (s *Server) ready() error {
 		return err
 	}
 	switch {
+	case strings.Contains(srvr, "Zookeeper version:") && s.wantMode:
+		if _, err := parseMode(srvr); err != nil {
+			return err
+		}
+		return nil
 	case strings.Contains(srvr, "Zookeeper version:"):
 		return nil
 	case notWhitelisted(srvr) && ruokOK:
@@ -226,13 +251,18 @@ func (s *Server) Kill() {
 
 func (s *Server) signalAndWait(sig syscall.Signal, timeout time.Duration) {
 	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
+	cmd, done, paused := s.cmd, s.done, s.paused
+	s.cmd, s.paused = nil, false
 	s.mu.Unlock()
 	if cmd == nil {
 		return
 	}
 	_ = cmd.Process.Signal(sig)
+	if paused {
+		// A stopped process acts on SIGTERM only once it runs again
+		// (SIGKILL needs no help, and SIGCONT after it is harmless).
+		_ = cmd.Process.Signal(syscall.SIGCONT)
+	}
 	select {
 	case <-done:
 		return
@@ -245,6 +275,44 @@ func (s *Server) signalAndWait(sig syscall.Signal, timeout time.Duration) {
 		case <-time.After(killTimeout):
 		}
 	}
+}
+
+// Pause stops the process with SIGSTOP: it keeps its sockets but neither
+// reads nor answers, like a machine in a long GC pause or a hung VM. Stop,
+// Kill and the test's cleanup resume it as needed. Pausing a stopped or
+// paused server does nothing.
+func (s *Server) Pause() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.paused {
+		return nil
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		return fmt.Errorf("ztest: pause %s server: %w", s.Kind, err)
+	}
+	s.paused = true
+	return nil
+}
+
+// Resume continues a paused process with SIGCONT.
+func (s *Server) Resume() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || !s.paused {
+		return nil
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		return fmt.Errorf("ztest: resume %s server: %w", s.Kind, err)
+	}
+	s.paused = false
+	return nil
+}
+
+// Paused reports whether the server is paused.
+func (s *Server) Paused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paused
 }
 
 // Running reports whether the process started last is still alive.

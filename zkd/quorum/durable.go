@@ -43,6 +43,7 @@ type recovered struct {
 	fresh     bool   // nothing on disk: bootstrap a new group
 	snapIndex uint64 // index of the loaded snapshot (0 = none)
 	commit    uint64 // raft commit index from the WAL's hard state
+	term      uint64 // raft term from the WAL's hard state
 	confState *pb.ConfState
 }
 
@@ -125,6 +126,7 @@ func openDurable(cfg Config, sm StateMachine) (*durable, recovered, error) {
 		}
 	}
 	rec.commit = commit
+	rec.term = r.State.Term
 	rec.fresh = rec.snapIndex == 0 && len(r.Entries) == 0 && r.State == (wal.State{})
 	if !rec.fresh {
 		cfg.Logger.Info("replaying transaction log", "entries", len(ents), "commit", r.State.Commit)

@@ -183,7 +183,7 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 			d.close()
 			return nil, fmt.Errorf("quorum: writing the new ensemble's first entries: %w", err)
 		}
-		rec.commit = uint64(len(ents))
+		rec.commit, rec.term = uint64(len(ents)), 1
 		cfg.Logger.Info("new ensemble member: wrote the membership as the log's first entries", "members", len(cfg.Peers))
 		rn = raft.RestartNode(rc)
 	case rec.fresh:
@@ -204,6 +204,9 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 		snapDone:  make(chan snapResult, 1),
 	}
 	n.applied.Store(rec.snapIndex)
+	// raft reports the hard state only when it changes: a restarted member
+	// that rejoins its leader's term never hears it again.
+	n.term.Store(rec.term)
 	n.mu.Lock()
 	n.confState = rec.confState
 	n.mu.Unlock()
