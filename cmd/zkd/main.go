@@ -74,8 +74,10 @@ func run(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	sd := systemd{log: log} // sd_notify (systemd.go)
 	scfg := serverConfig(cfg)
 	scfg.InitialConfig = func() string { return initialConfig(path) } // admin icfg
+	scfg.Progress = sd.progress
 	srv, err := server.New(scfg, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -84,7 +86,6 @@ func run(args []string, stderr io.Writer) int {
 	if !cfg.ForceSync {
 		log.Warn("forceSync=no: acknowledged writes can be lost on power failure")
 	}
-	sd := systemd{log: log} // sd_notify (systemd.go)
 	sd.loading(path)
 	if err := srv.Start(ctx); err != nil {
 		log.Error("cannot start", "err", err)

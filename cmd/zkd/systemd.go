@@ -38,6 +38,21 @@ func (n systemd) status(format string, args ...any) {
 // loading is sent before the snapshot and log are read.
 func (n systemd) loading(cfgPath string) { n.status("loading data (%s)", cfgPath) }
 
+// progress is sent while a large snapshot loads or a long log replays: a
+// STATUS line a person can read, and EXTEND_TIMEOUT_USEC so that systemd's
+// start timeout (TimeoutStartSec) does not kill a start that is moving.
+func (n systemd) progress(stage string, done, total int64) {
+	pct := int64(100)
+	if total > 0 {
+		pct = min(100, done*100/total)
+	}
+	n.notify(fmt.Sprintf("STATUS=%s %d%% (%d of %d)\nEXTEND_TIMEOUT_USEC=%d",
+		stage, pct, done, total, extendBy.Microseconds()))
+}
+
+// extendBy is how much more start time each progress message asks for.
+const extendBy = 30 * time.Second
+
 // serving is what the notifier reads from the server; *server.Server has
 // it, tests use a fake that can be wedged.
 type serving interface {

@@ -233,3 +233,16 @@ func TestWatchdogStopsWhenWedged(t *testing.T) {
 		t.Errorf("%d pings after recovery, want ≥2", p)
 	}
 }
+
+// TestSystemdProgress checks the message sent while a long load runs: a
+// readable STATUS with the percentage, and more start time for systemd.
+func TestSystemdProgress(t *testing.T) {
+	sock, msgs := notifySocket(t)
+	t.Setenv("NOTIFY_SOCKET", sock)
+	systemd{log: slog.New(slog.NewTextHandler(io.Discard, nil))}.progress("loading snapshot", 50, 200)
+	m := next(t, msgs, 5*time.Second, "progress")
+	want := "STATUS=loading snapshot 25% (50 of 200)\nEXTEND_TIMEOUT_USEC=30000000"
+	if m != want {
+		t.Fatalf("progress message %q, want %q", m, want)
+	}
+}

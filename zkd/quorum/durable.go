@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -67,7 +68,11 @@ func openDurable(cfg Config, sm StateMachine) (*durable, recovered, error) {
 	case err != nil:
 		return nil, rec, fmt.Errorf("quorum: loading snapshot: %w", err)
 	default:
-		cs, err := restoreSnapshot(body, sm)
+		var r io.Reader = body
+		if cfg.Progress != nil {
+			r = newProgressReader(body, cfg.Progress)
+		}
+		cs, err := restoreSnapshot(r, sm)
 		body.Close()
 		if err != nil {
 			return nil, rec, fmt.Errorf("quorum: restoring %s: %w", path, err)
@@ -249,3 +254,35 @@ func restoreSnapshot(body io.Reader, sm StateMachine) (*pb.ConfState, error) {
 	}
 	return cs, nil
 }
+
+// progressReader reports how much of a snapshot has been read. It keeps
+// the Len of the reader it wraps, which the tree reader checks lengths
+// against.
+type progressReader struct {
+	r        io.Reader
+	lenOf    interface{ Len() int }
+	total    int64
+	done     int64
+	report   func(stage string, done, total int64)
+	reported time.Time
+}
+
+func newProgressReader(r io.Reader, report func(string, int64, int64)) io.Reader {
+	l, ok := r.(interface{ Len() int })
+	if !ok {
+		return r
+	}
+	return &progressReader{r: r, lenOf: l, total: int64(l.Len()), report: report, reported: time.Now()}
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	if now := time.Now(); now.Sub(p.reported) >= progressEvery {
+		p.reported = now
+		p.report("loading snapshot", p.done, p.total)
+	}
+	return n, err
+}
+
+func (p *progressReader) Len() int { return p.lenOf.Len() }

@@ -71,7 +71,14 @@ type Config struct {
 	// SnapshotTimeout bounds sending one snapshot to a member (transport
 	// default when 0).
 	SnapshotTimeout time.Duration
+	// Progress, when set, is told how start-up goes: "loading snapshot"
+	// (bytes read of the snapshot file) and "replaying log" (entries
+	// applied of those committed), at most every progressEvery each.
+	Progress func(stage string, done, total int64)
 }
+
+// progressEvery spaces Progress calls.
+const progressEvery = 500 * time.Millisecond
 
 // ErrStopped is returned once the node has stopped.
 var ErrStopped = errors.New("quorum: node stopped")
@@ -225,7 +232,7 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 	// promotable only once its configuration has applied.
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if err := n.WaitApplied(wctx, max(1, rec.commit)); err != nil {
+	if err := n.replay(wctx, rec.snapIndex, max(1, rec.commit)); err != nil {
 		n.Stop()
 		return nil, fmt.Errorf("quorum: replaying the log: %w", err)
 	}
@@ -245,6 +252,23 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 		}
 	}
 	return n, nil
+}
+
+// replay waits until the log recovered at start has applied, telling
+// Progress how far it got.
+func (n *Node) replay(ctx context.Context, from, to uint64) error {
+	if n.cfg.Progress == nil || to <= from {
+		return n.WaitApplied(ctx, to)
+	}
+	for {
+		wctx, cancel := context.WithTimeout(ctx, progressEvery)
+		err := n.WaitApplied(wctx, to)
+		cancel()
+		if err == nil || ctx.Err() != nil || errors.Is(err, ErrStopped) {
+			return err
+		}
+		n.cfg.Progress("replaying log", int64(n.applied.Load()-from), int64(to-from))
+	}
 }
 
 // nextSnapAt draws the txn count of the next snapshot.

@@ -71,6 +71,9 @@ type Config struct {
 	// keeps its clients; ProposalTimeout bounds how long a write may wait
 	// for the log before its connection is closed; SnapshotTimeout bounds
 	// sending one snapshot to a lagging member.
+	// Progress is told how loading the data goes (quorum.Config.Progress).
+	Progress func(stage string, done, total int64)
+
 	// Membership is /zookeeper/config's data in an ensemble.
 	Membership      []byte
 	Peers           []quorum.Peer
@@ -192,6 +195,7 @@ func (s *Server) Start(ctx context.Context) error {
 		OnLeaderChange:  s.leaderChanged,
 		CatchUpEntries:  catchUp,
 		SnapshotTimeout: s.cfg.SnapshotTimeout,
+		Progress:        s.cfg.Progress,
 		DataDir:         s.cfg.DataDir,
 		DataLogDir:      s.cfg.DataLogDir,
 		SegmentSize:     s.cfg.PreAllocSize,
