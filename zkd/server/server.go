@@ -184,7 +184,9 @@ func (s *Server) Start(ctx context.Context) error {
 		tick = max(s.cfg.ElectionTimeout/electionTicks, time.Millisecond)
 		catchUp = 1000
 	}
-	node, err := quorum.Start(ctx, quorum.Config{
+	// The log outlives ctx (a signal ends ctx before Shutdown runs): a
+	// leader must still hand its leadership over, and Shutdown stops it.
+	node, err := quorum.Start(context.WithoutCancel(ctx), quorum.Config{
 		ID:              s.cfg.ServerID,
 		Tick:            tick,
 		ElectionTicks:   electionTicks,
@@ -264,6 +266,11 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // Shutdown stops accepting, closes every connection and stops the log.
 // Sessions stay in the state (as ZooKeeper keeps them across a restart).
 func (s *Server) Shutdown(ctx context.Context) {
+	if s.ensemble() && s.node != nil {
+		hctx, cancel := context.WithTimeout(ctx, 2*s.cfg.ElectionTimeout)
+		s.node.HandOff(hctx)
+		cancel()
+	}
 	s.serving.Store(false)
 	if s.ln != nil {
 		s.ln.Close()
