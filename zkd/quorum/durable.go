@@ -191,16 +191,18 @@ func (d *durable) writeSnapshot(index, term uint64, zxid int64, cs *pb.ConfState
 // snapshotTaken compacts the logs once a snapshot at index is on disk,
 // keeping keep entries behind it in memory for members slightly behind.
 func (d *durable) snapshotTaken(index, term uint64, cs *pb.ConfState, keep uint64) error {
-	if _, err := d.mem.CreateSnapshot(index, cs, nil); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
+	if _, err := d.mem.CreateSnapshot(index, cs, nil); err != nil {
+		if errors.Is(err, raft.ErrSnapOutOfDate) {
+			return nil // a newer snapshot (one from the leader) is in place
+		}
 		return fmt.Errorf("quorum: recording snapshot: %w", err)
 	}
-	upTo := index
-	if keep > 0 {
-		first, _ := d.mem.FirstIndex()
-		upTo = max(first, index-min(index, keep))
-	}
-	if err := d.mem.Compact(upTo); err != nil && !errors.Is(err, raft.ErrCompacted) {
-		return fmt.Errorf("quorum: compacting the in-memory log: %w", err)
+	// Compact(i) drops entries up to and including i.
+	upTo := index - min(index, keep)
+	if first, _ := d.mem.FirstIndex(); upTo >= first {
+		if err := d.mem.Compact(upTo); err != nil && !errors.Is(err, raft.ErrCompacted) {
+			return fmt.Errorf("quorum: compacting the in-memory log: %w", err)
+		}
 	}
 	if err := d.wal.MarkSnapshot(wal.SnapshotMark{Index: index, Term: term}); err != nil {
 		return fmt.Errorf("quorum: marking snapshot in the log: %w", err)

@@ -367,6 +367,11 @@ func (n *Node) installSnapshot(s *pb.Snapshot) error {
 	meta := s.GetMetadata()
 	index, term := meta.GetIndex(), meta.GetTerm()
 	start := time.Now()
+	if n.snapshotting {
+		// A snapshot of our own is being written from the state about to
+		// be replaced: let it finish (and compact) first.
+		n.snapshotWritten(<-n.snapDone)
+	}
 	cs, err := restoreSnapshot(bytes.NewReader(s.GetData()), n.sm)
 	if err != nil {
 		return fmt.Errorf("quorum: restoring the leader's snapshot at index %d: %w", index, err)

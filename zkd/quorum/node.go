@@ -105,7 +105,8 @@ type Node struct {
 	storageErr atomic.Pointer[error]
 
 	// Snapshot bookkeeping, owned by the raft loop.
-	sinceSnap    int
+	sinceSnap    int // txns applied since the state of the last snapshot
+	snapTxns     int // sinceSnap when the snapshot being written was captured
 	snapAt       int
 	snapshotting bool
 	snapDone     chan snapResult
@@ -345,6 +346,11 @@ func (n *Node) IsLeader() bool { return n.leader.Load() == n.cfg.ID }
 // request is retried until ctx ends.
 func (n *Node) Sync(ctx context.Context) error {
 	for {
+		select {
+		case <-n.done:
+			return ErrStopped
+		default:
+		}
 		idx, err := n.readIndex(ctx)
 		if err == nil {
 			return n.WaitApplied(ctx, idx)
@@ -373,6 +379,9 @@ func (n *Node) readIndex(ctx context.Context) (uint64, error) {
 	var rctx [8]byte
 	binary.BigEndian.PutUint64(rctx[:], id)
 	if err := n.rn.ReadIndex(ctx, rctx[:]); err != nil {
+		if errors.Is(err, raft.ErrStopped) {
+			return 0, ErrStopped
+		}
 		return 0, fmt.Errorf("quorum: read index: %w", err)
 	}
 	// A dropped request never answers: retry after an election's worth.
@@ -535,7 +544,10 @@ func (n *Node) startSnapshot() {
 	zxid, write := n.sm.Snapshot()
 	n.log.Debug("captured state for a snapshot", "index", index, "took", time.Since(start))
 	n.snapshotting = true
+	n.snapTxns = n.sinceSnap
+	n.wg.Add(1) // Stop waits for the file
 	go func() {
+		defer n.wg.Done()
 		path, err := n.durable.writeSnapshot(index, term, zxid, cs, write)
 		n.snapDone <- snapResult{index: index, term: term, cs: cs, path: path, err: err}
 	}()
@@ -548,7 +560,8 @@ func (n *Node) snapshotWritten(r snapResult) {
 		n.log.Error("writing snapshot failed; the log is kept", "index", r.index, "err", r.err)
 		return
 	}
-	n.sinceSnap = 0
+	// Txns applied while the file was written are not in it.
+	n.sinceSnap -= n.snapTxns
 	n.snapAt = n.nextSnapAt()
 	n.log.Info("snapshot written", "file", r.path, "index", r.index)
 	if err := n.durable.snapshotTaken(r.index, r.term, r.cs, n.cfg.CatchUpEntries); err != nil {
