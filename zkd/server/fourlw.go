@@ -64,6 +64,9 @@ func (s *Server) runFourLetter(word string, self *conn) string {
 	case "ruok":
 		return "imok"
 	case "isro":
+		if !s.serves() {
+			return "null" // what 3.8 answers while it has no quorum
+		}
 		return "rw"
 	case "srvr":
 		s.writeServerStats(&b, nil)
