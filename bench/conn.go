@@ -42,28 +42,48 @@ type Conn struct {
 	buf []byte // frame buffer reused by ReadReply
 	xid int32  // last xid handed out
 
-	// SessionID and Timeout are what the server granted.
+	// SessionID, Passwd and Timeout are what the server granted.
 	SessionID int64
+	Passwd    []byte
 	Timeout   time.Duration
+	// LastZxid is the largest zxid of a reply read so far (what a client
+	// sends as lastZxidSeen when it reconnects).
+	LastZxid int64
+}
+
+// Resume names an existing session for DialSession: its id and password,
+// and the last zxid the client saw.
+type Resume struct {
+	SessionID int64
+	Passwd    []byte
+	LastZxid  int64
 }
 
 // Dial connects to addr (host:port) and establishes a new session asking
 // for the given timeout. The whole handshake is bounded by ctx.
 func Dial(ctx context.Context, addr string, sessionTimeout time.Duration) (*Conn, error) {
+	return DialSession(ctx, addr, sessionTimeout, Resume{})
+}
+
+// DialSession connects to addr and resumes the session r names (a new
+// session when r.SessionID is 0), as a client does when it moves to
+// another server. A server that refuses (the session expired, or it does
+// not serve) answers with session id 0 or closes the connection.
+func DialSession(ctx context.Context, addr string, sessionTimeout time.Duration, r Resume) (*Conn, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("bench: dial %s: %w", addr, err)
 	}
-	c := &Conn{nc: nc, br: bufio.NewReaderSize(nc, readBufSize)}
-	if err := c.handshake(ctx, sessionTimeout); err != nil {
+	c := &Conn{nc: nc, br: bufio.NewReaderSize(nc, readBufSize), LastZxid: r.LastZxid}
+	if err := c.handshake(ctx, sessionTimeout, r); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("bench: session with %s: %w", addr, err)
 	}
 	return c, nil
 }
 
-func (c *Conn) handshake(ctx context.Context, timeout time.Duration) error {
+func (c *Conn) handshake(ctx context.Context, timeout time.Duration, r Resume) error {
 	if dl, ok := ctx.Deadline(); ok {
 		if err := c.nc.SetDeadline(dl); err != nil {
 			return err
@@ -73,9 +93,14 @@ func (c *Conn) handshake(ctx context.Context, timeout time.Duration) error {
 	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Now()) })
 	defer stop()
 	req := proto.ConnectRequest{
-		TimeOut:     int32(timeout / time.Millisecond),
-		Passwd:      make([]byte, proto.SessionPasswdLen),
-		HasReadOnly: true,
+		LastZxidSeen: r.LastZxid,
+		TimeOut:      int32(timeout / time.Millisecond),
+		SessionID:    r.SessionID,
+		Passwd:       r.Passwd,
+		HasReadOnly:  true,
+	}
+	if len(req.Passwd) == 0 {
+		req.Passwd = make([]byte, proto.SessionPasswdLen)
 	}
 	if _, err := c.nc.Write(proto.AppendFrame(nil, &req)); err != nil {
 		return fmt.Errorf("send connect request: %w", err)
@@ -92,6 +117,7 @@ func (c *Conn) handshake(ctx context.Context, timeout time.Duration) error {
 		return ErrSessionRefused
 	}
 	c.SessionID = resp.SessionID
+	c.Passwd = resp.Passwd
 	c.Timeout = time.Duration(resp.TimeOut) * time.Millisecond
 	return nil
 }
@@ -143,6 +169,9 @@ func (c *Conn) ReadReply() (proto.ReplyHeader, []byte, error) {
 		Xid:  int32(binary.BigEndian.Uint32(frame)),
 		Zxid: int64(binary.BigEndian.Uint64(frame[4:])),
 		Err:  proto.ErrCode(int32(binary.BigEndian.Uint32(frame[12:]))),
+	}
+	if h.Zxid > c.LastZxid {
+		c.LastZxid = h.Zxid
 	}
 	return h, frame[proto.ReplyHeaderSize:], nil
 }

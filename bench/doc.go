@@ -32,4 +32,12 @@
 // its hot path is kept cheap: records are reused, reply bodies are not
 // decoded (but a multi's, to find its error), and one write carries many
 // requests.
+//
+// # Failover probes
+//
+// probe.go measures, for zkbench ensemble, how soon after a fault an
+// ensemble takes a write again: FreshWrite with a new session per try,
+// Session.FirstWrite with a session opened before the fault that resumes
+// itself on another server. Both retry every 20 ms with no back-off of
+// their own, so the times are the servers', not a client library's.
 package bench

@@ -35,6 +35,40 @@ type Report struct {
 
 	Populate *PopulateReport `json:"populate,omitempty"`
 	Watch    *WatchReport    `json:"watch,omitempty"`
+	Failover *FailoverReport `json:"failover,omitempty"`
+}
+
+// FailoverReport is one failover round of an ensemble (Report.Mode
+// "failover", written by zkbench ensemble): a fault to the leader, then
+// the times from the fault to each sign of recovery, measured at once.
+type FailoverReport struct {
+	// Fault is "kill" (SIGKILL) or "isolate" (every packet to and from the
+	// leader dropped silently).
+	Fault   string `json:"fault"`
+	Members int    `json:"members"`
+	// Leader is the member faulted, NewLeader the one elected among the
+	// others.
+	Leader    int `json:"leader"`
+	NewLeader int `json:"new_leader"`
+	// ElectedSec: srvr on the survivors shows one leader, the others
+	// following (polled every 100 ms).
+	ElectedSec float64 `json:"elected_s"`
+	// FreshSec: the first create by a fresh session (one per try, the
+	// survivors in turn); FreshTries how many sessions it took.
+	FreshSec   float64 `json:"fresh_write_s"`
+	FreshTries int     `json:"fresh_tries"`
+	// ExistingSec: the first create by a session opened with a survivor
+	// before the fault; ExistingTries the creates it sent, and
+	// ExistingReconnects how often it moved to a new connection.
+	ExistingSec        float64 `json:"existing_write_s"`
+	ExistingTries      int     `json:"existing_tries"`
+	ExistingReconnects int     `json:"existing_reconnects"`
+	// RecoverSec: after the probes, from the restart (or heal) of the
+	// faulted member until every member serves with one leader again.
+	RecoverSec float64 `json:"recover_s"`
+	// Errors the probes saw before their first success (for the record).
+	FreshErrors    []string `json:"fresh_errors,omitempty"`
+	ExistingErrors []string `json:"existing_errors,omitempty"`
 }
 
 // OpReport is the outcome for one op kind (or all of them).
@@ -167,6 +201,14 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "server pid %d RSS %.1f MiB -> %.1f MiB: %.0f bytes per znode\n",
 				p.RSSPid, float64(p.RSSBefore)/(1<<20), float64(p.RSSAfter)/(1<<20), p.BytesPerZnode)
 		}
+	}
+	if f := r.Failover; f != nil {
+		fmt.Fprintf(&b, "fault %s of leader %d of %d members; new leader %d\n", f.Fault, f.Leader, f.Members, f.NewLeader)
+		fmt.Fprintf(&b, "from the fault: srvr shows a leader after %.3fs; first write by a fresh session after %.3fs (%d tries), "+
+			"by the session opened before after %.3fs (%d tries, %d reconnects); all members serving %.3fs after the restart or heal\n",
+			f.ElectedSec, f.FreshSec, f.FreshTries, f.ExistingSec, f.ExistingTries, f.ExistingReconnects, f.RecoverSec)
+		_, err := io.WriteString(w, b.String())
+		return err
 	}
 	if wr := r.Watch; wr != nil {
 		fmt.Fprintf(&b, "%d watchers, %d writes, %d notifications (latency: from the write's send)\n",

@@ -22,17 +22,20 @@ var ErrBadResults = errors.New("bench: bad results directory")
 //
 //	cells.tsv               one line per cell: id TAB kind TAB title [TAB note]
 //	                        kind: load (throughput and p99), memory (bytes
-//	                        per znode from populate runs with an RSS pid), or
-//	                        na (printed as the note: not measured yet)
+//	                        per znode from populate runs with an RSS pid),
+//	                        failover (seconds to the first write, from
+//	                        zkbench ensemble's failover rounds), or na
+//	                        (printed as the note: not measured yet)
 //	notes.md                optional; copied under the title
 //	<id>/<server>.<n>.json  the zkbench -json report of round n of cell id
 //	                        against server (e.g. zkd.1.json, apache.1.json)
 
 // Cell kinds in cells.tsv.
 const (
-	CellLoad   = "load"
-	CellMemory = "memory"
-	CellNA     = "na"
+	CellLoad     = "load"
+	CellMemory   = "memory"
+	CellFailover = "failover"
+	CellNA       = "na"
 )
 
 // Summary compares two servers, A and B, cell by cell over the rounds of
@@ -55,6 +58,12 @@ type SummaryCell struct {
 	// Memory cells: median bytes per znode, and the znodes populated.
 	BytesA, BytesB float64
 	Znodes         int64
+	// Failover cells: median seconds from the fault to the first write by
+	// a fresh session and by a session opened before, and to a leader in
+	// srvr.
+	FreshA, FreshB       float64
+	ExistingA, ExistingB float64
+	ElectedA, ElectedB   float64
 	// Errors is every failed reply in every round of either server.
 	Errors int64
 }
@@ -102,6 +111,10 @@ func Summarize(dir, a, b string) (*Summary, error) {
 		case CellLoad:
 			c.OpsA, c.OpsB = median(ra, opsPerSec), median(rb, opsPerSec)
 			c.P99A, c.P99B = median(ra, p99), median(rb, p99)
+		case CellFailover:
+			c.FreshA, c.FreshB = median(ra, freshSec), median(rb, freshSec)
+			c.ExistingA, c.ExistingB = median(ra, existingSec), median(rb, existingSec)
+			c.ElectedA, c.ElectedB = median(ra, electedSec), median(rb, electedSec)
 		case CellMemory:
 			c.BytesA, c.BytesB = median(ra, bytesPerZnode), median(rb, bytesPerZnode)
 			for _, r := range append(slices.Clip(ra), rb...) {
@@ -117,6 +130,23 @@ func Summarize(dir, a, b string) (*Summary, error) {
 
 func opsPerSec(r *Report) float64 { return r.Total.OpsPerSec }
 func p99(r *Report) float64       { return r.Total.Latency.P99 }
+
+func freshSec(r *Report) float64 {
+	return failoverField(r, func(f *FailoverReport) float64 { return f.FreshSec })
+}
+func existingSec(r *Report) float64 {
+	return failoverField(r, func(f *FailoverReport) float64 { return f.ExistingSec })
+}
+func electedSec(r *Report) float64 {
+	return failoverField(r, func(f *FailoverReport) float64 { return f.ElectedSec })
+}
+
+func failoverField(r *Report, f func(*FailoverReport) float64) float64 {
+	if r.Failover == nil {
+		return 0
+	}
+	return f(r.Failover)
+}
 
 func bytesPerZnode(r *Report) float64 {
 	if r.Populate == nil {
@@ -165,9 +195,9 @@ func readCells(path string) ([]SummaryCell, error) {
 			c.Note = fields[3]
 		}
 		switch c.Kind {
-		case CellLoad, CellMemory, CellNA:
+		case CellLoad, CellMemory, CellFailover, CellNA:
 		default:
-			return nil, fmt.Errorf("%w: %s:%d: kind %q (want load, memory or na)", ErrBadResults, path, line, c.Kind)
+			return nil, fmt.Errorf("%w: %s:%d: kind %q (want load, memory, failover or na)", ErrBadResults, path, line, c.Kind)
 		}
 		cells = append(cells, c)
 	}
@@ -239,6 +269,11 @@ func (s *Summary) WriteMarkdown(w io.Writer, title, nameA, nameB string) error {
 		case CellMemory:
 			fmt.Fprintf(&b, "| %s, bytes per znode after %s znodes (lower is better) | %s | %s | %s |\n",
 				c.Title, thousands(float64(c.Znodes)), thousands(c.BytesA), thousands(c.BytesB), ratio(c.BytesA, c.BytesB))
+		case CellFailover:
+			fmt.Fprintf(&b, "| %s: fresh session per try, s (lower is better) | %s | %s | %s |\n",
+				c.Title, seconds(c.FreshA, c.RoundsA), seconds(c.FreshB, c.RoundsB), ratio(c.FreshA, c.FreshB))
+			fmt.Fprintf(&b, "| %s: session opened before the fault, s (lower is better) | %s | %s | %s |\n",
+				c.Title, seconds(c.ExistingA, c.RoundsA), seconds(c.ExistingB, c.RoundsB), ratio(c.ExistingA, c.ExistingB))
 		}
 	}
 	b.WriteString("\nMedians over the rounds below; the ratio is of the medians.\n")
@@ -246,8 +281,13 @@ func (s *Summary) WriteMarkdown(w io.Writer, title, nameA, nameB string) error {
 	b.WriteString("\n## Every round\n\n")
 	b.WriteString("| cell | server | round | ops/s | p50 ms | p99 ms | p99.9 ms | errors | RSS before → after MiB | bytes/znode |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	var failovers []RoundRow
 	for _, r := range s.Rounds {
 		rep := r.Report
+		if rep.Failover != nil {
+			failovers = append(failovers, r)
+			continue
+		}
 		var errs int64
 		for _, o := range rep.Ops {
 			errs += o.ErrorTotal()
@@ -261,11 +301,33 @@ func (s *Summary) WriteMarkdown(w io.Writer, title, nameA, nameB string) error {
 		fmt.Fprintf(&b, "| %s | %s | %d | %s | %.3f | %.3f | %.3f | %d | %s | %s |\n",
 			r.Cell, r.Server, r.Round, thousands(rep.Total.OpsPerSec), l.P50, l.P99, l.P999, errs, mem, per)
 	}
+	if len(failovers) > 0 {
+		b.WriteString("\n## Every failover round\n\n")
+		b.WriteString("Seconds from the fault to: srvr on the survivors showing one leader and the others following; " +
+			"the first create by a fresh session (sessions tried); the first create by the session opened before the fault " +
+			"(creates sent, reconnects); then, after restarting or healing the faulted member, every member serving again.\n\n")
+		b.WriteString("| cell | server | round | leader → new | srvr s | fresh session s (tries) | session from before s (tries, reconnects) | all serving again s |\n")
+		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, r := range failovers {
+			f := r.Report.Failover
+			fmt.Fprintf(&b, "| %s | %s | %d | %d → %d | %.3f | %.3f (%d) | %.3f (%d, %d) | %.2f |\n",
+				r.Cell, r.Server, r.Round, f.Leader, f.NewLeader, f.ElectedSec, f.FreshSec, f.FreshTries,
+				f.ExistingSec, f.ExistingTries, f.ExistingReconnects, f.RecoverSec)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	if err != nil {
 		return fmt.Errorf("bench: write summary: %w", err)
 	}
 	return nil
+}
+
+// seconds formats a median in seconds, or "n/a" when no round measured it.
+func seconds(v float64, rounds int) string {
+	if rounds == 0 || v <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", v)
 }
 
 // ratio formats a/b, or "n/a" when either is missing.

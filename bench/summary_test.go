@@ -34,6 +34,7 @@ func TestSummarize(t *testing.T) {
 	}
 	write("cells.tsv", "# id kind title note\nset\tload\twrite throughput (set)\n"+
 		"mem\tmemory\tmemory per znode\n"+
+		"kill\tfailover\tfailover after SIGKILL\n"+
 		"restart\tna\trestart time\tn/a (needs storage / ensemble)\n")
 	write("notes.md", "in-memory storage only\n")
 	// Rounds deliberately out of order and with an outlier: medians, not means.
@@ -50,13 +51,24 @@ func TestSummarize(t *testing.T) {
 	}
 	report("mem/zkd.1.json", mem(100))
 	report("mem/apache.1.json", mem(400))
+	fo := func(fresh, existing float64) *Report {
+		return &Report{Mode: "failover", Failover: &FailoverReport{Fault: "kill", Members: 3, Leader: 1, NewLeader: 2,
+			ElectedSec: fresh, FreshSec: fresh, FreshTries: 3, ExistingSec: existing, ExistingTries: 2, ExistingReconnects: 1}}
+	}
+	report("kill/zkd.1.json", fo(0.1, 0.2))
+	report("kill/zkd.2.json", fo(0.3, 0.1))
+	report("kill/zkd.3.json", fo(0.2, 0.3))
+	report("kill/apache.1.json", fo(0.8, 1.0))
 
 	s, err := Summarize(dir, "zkd", "apache")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Cells) != 3 {
-		t.Fatalf("%d cells, want 3", len(s.Cells))
+	if len(s.Cells) != 4 {
+		t.Fatalf("%d cells, want 4", len(s.Cells))
+	}
+	if f := s.Cells[2]; f.FreshA != 0.2 || f.ExistingA != 0.2 || f.FreshB != 0.8 || f.ExistingB != 1 || f.RoundsA != 3 {
+		t.Errorf("failover cell %+v; want medians 0.2 and 0.2 vs 0.8 and 1", f)
 	}
 	c := s.Cells[0]
 	if c.RoundsA != 3 || c.RoundsB != 3 || c.OpsA != 300 || c.OpsB != 100 || c.P99A != 1.5 || c.P99B != 4 {
@@ -75,6 +87,9 @@ func TestSummarize(t *testing.T) {
 		"| write throughput (set), p99 latency ms (lower is better) | 1.50 | 4.00 | 0.38x |",
 		"| memory per znode, bytes per znode after 1,000 znodes (lower is better) | 100 | 400 | 0.25x |",
 		"| restart time | n/a (needs storage / ensemble) | | |",
+		"| failover after SIGKILL: fresh session per try, s (lower is better) | 0.20 | 0.80 | 0.25x |",
+		"| failover after SIGKILL: session opened before the fault, s (lower is better) | 0.20 | 1.00 | 0.20x |",
+		"| kill | zkd | 2 | 1 → 2 | 0.300 | 0.300 (3) | 0.100 (2, 1) | 0.00 |",
 		"| set | zkd | 3 | 9,000 |",
 	} {
 		if !strings.Contains(md.String(), want) {

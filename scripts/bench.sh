@@ -30,13 +30,38 @@
 #     probe that is already running when the server is started).
 #     Rounds alternate zkd first / ZooKeeper first (ABBA).
 # The storage measures are a table of their own under the main one
-# (zkbench summarize knows load and memory cells only).
-# Cells that need an ensemble are listed as n/a for now: add a measure by
-# adding a cell (see "The matrix" below).
+# (zkbench summarize knows load, memory and failover cells only).
+# The ensemble cells (rows marked "ensemble") are run by `zkbench ensemble`
+# (cmd/zkbench/ensemble.go), which starts the ensembles through
+# internal/ztest:
+#   - a 3-member ensemble of each kind on loopback, both up at once, each
+#     member with its own data directory under the same $work (the same
+#     filesystem) and the same zoo.cfg shape for both: tickTime=2000,
+#     initLimit=10, syncLimit=5, forceSync=yes, maxClientCnxns=0, the
+#     4lw whitelist, server.1-3; Apache's JVMs get the flags above;
+#   - the load cells as above (same sessions, in flight, values, keys,
+#     windows), each run's sessions spread round-robin over the 3 members
+#     (session i on member i mod 3, as zkbench -servers a,b,c does), the
+#     kinds alternating in every round, after a warm-up of each ensemble
+#     and one unrecorded round of every cell on both (three JVMs sharing
+#     the cores take long to compile their hot paths);
+#   - failover, leader SIGKILLed: on the idle loopback ensemble; from just
+#     before the signal, at once: srvr on the two survivors polled until
+#     one leads and the other follows; the first create by a fresh session
+#     (a new session per try, the survivors in turn); the first create by a
+#     session opened with a survivor before the fault, which on a broken
+#     connection or a create unanswered for 3 s resumes the same session
+#     with the other survivor. Both probes: 2 s per handshake, 3 s per
+#     create, 20 ms between tries, no other back-off. Then the killed member
+#     is started again and every member must serve before the next round;
+#   - failover, leader isolated silently: the same on ensembles with one
+#     network namespace per member (needs root; tc filters drop every
+#     packet to and from the leader: no RST, no ICMP); healed after.
+# Rounds alternate the kinds (zkd, then ZooKeeper); medians are reported.
 #
 # Environment:
-#   BENCH_QUICK=1       a short run (under ~2 minutes): 1 s windows, 100,000 znodes;
-#                       the default run takes about 7-8 minutes on 2 cores
+#   BENCH_QUICK=1       a short run (about 4 minutes): 1 s windows, 100,000 znodes;
+#                       the default run takes about 12-14 minutes on 2 cores
 #   BENCH_ROUNDS        rounds per cell (3)
 #   BENCH_DURATION      measurement window per run (5s; quick 1s)
 #   BENCH_WARMUP        warm-up per run (1s; quick 0.5s)
@@ -47,6 +72,8 @@
 #   BENCH_ZNODES        znodes populated for memory per znode, snapshot and
 #                       restart time (1000000; quick 100000)
 #   BENCH_MEM_ROUNDS    memory and restart rounds per server (3; quick 1)
+#   BENCH_ENSEMBLE      0 skips the ensemble cells (1)
+#   BENCH_FAILOVER_ROUNDS  rounds of each failover cell per server (3)
 #   BENCH_HEAP          ZooKeeper's -Xmx (2g: room for 1,000,000 znodes)
 #   BENCH_OUT           markdown output (bench/results.md)
 #   BENCH_TMP           where the servers' directories go (/tmp); BENCH_KEEP=1 keeps them
@@ -70,6 +97,8 @@ value_size=${BENCH_VALUE_SIZE:-100}
 keys=${BENCH_KEYS:-10000}
 znodes=${BENCH_ZNODES:-$def_znodes}
 mem_rounds=${BENCH_MEM_ROUNDS:-$def_mem_rounds}
+ensemble=${BENCH_ENSEMBLE:-1}
+failover_rounds=${BENCH_FAILOVER_ROUNDS:-3}
 heap=${BENCH_HEAP:-2g}
 out=${BENCH_OUT:-bench/results.md}
 tick=2000
@@ -80,6 +109,7 @@ apache_main=org.apache.zookeeper.server.quorum.QuorumPeerMain
 jvm_flags=(-Xmx"$heap" -Djava.net.preferIPv4Stack=true -Dzookeeper.admin.enableServer=false)
 
 started=$SECONDS
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # commas NUMBER: 1000000 -> 1,000,000
 commas() { printf '%d' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
 log() { printf '[%4ds] %s\n' $((SECONDS - started)) "$*"; }
@@ -198,10 +228,11 @@ stop() {
   unset "pid[$kind]"
 }
 
+ensemble_problems=0
 cleanup() {
   local rc=$?
   for k in "${!pid[@]}"; do stop "$k"; done
-  if [ "${BENCH_KEEP:-0}" = 1 ] || [ $rc -ne 0 ]; then
+  if [ "${BENCH_KEEP:-0}" = 1 ] || [ $rc -ne 0 ] || [ "$ensemble_problems" = 1 ]; then
     echo "bench: servers' directories and raw results kept in $work" >&2
   else
     rm -rf "$work"
@@ -384,20 +415,19 @@ median() {
 # --- the matrix ------------------------------------------------------------
 # A cell is a line of cells.tsv (id, kind, title[, note]); load cells also
 # have their zkbench flags here. Add a load cell by adding a line to
-# load_cells; a new kind of measure (restart, failover, ensemble) by a
-# function like memory_cell below and its own line in cells.tsv, replacing
-# its n/a line.
+# load_cells; a new kind of measure by a function like memory_cell below
+# and its own line in cells.tsv (an n/a line until it is measured). The
+# ensemble cells are zkbench ensemble's (ensemble_cells below).
 load_cells=(
   "set|write throughput (setData)|-mix set"
   "create|create throughput|-mix create"
   "get|read throughput (getData)|-mix get"
   "mixed|mixed 90/10 getData/setData|-mix read=90,write=10"
 )
-na_cells=(
-  "failover-kill|failover: leader SIGKILLed -> first successful write|n/a (needs storage / ensemble)"
-  "failover-partition|failover: leader partitioned away -> first successful write|n/a (needs storage / ensemble)"
-  "ensemble|3-member loopback ensemble: every measure above|n/a (needs storage / ensemble)"
-)
+na_cells=()
+if [ "$ensemble" != 1 ]; then
+  na_cells+=("ensemble|3-member ensemble: load and failover cells|not run (BENCH_ENSEMBLE=$ensemble)")
+fi
 
 mkdir -p "$results/storage"
 : >"$results/cells.tsv"
@@ -465,6 +495,28 @@ memory_cell() {
 }
 memory_cell
 
+# ensemble_cells: zkbench ensemble appends its cells to cells.tsv and
+# writes their rounds into $results. Exit status 3: it finished, but some
+# rounds failed or a member misbehaved (ensemble-problems.md says what;
+# the members' directories and logs are kept in $work).
+ensemble_cells() {
+  log "ensemble cells: 3-member zkd and Apache ZooKeeper ensembles (loopback, then one network namespace per member)"
+  local rc=0
+  "$zkbench_bin" ensemble -results "$results" -tmp "$work/ensemble" -zkd "$zkd_bin" \
+    -java-flags "${jvm_flags[*]}" -rounds "$rounds" -failover-rounds "$failover_rounds" \
+    -sessions "$sessions" -inflight "$inflight" -value-size "$value_size" -keys "$keys" \
+    -duration "$duration" -warmup "$warmup" -prewarm "$prewarm" -log-offset "$((SECONDS - started))s" || rc=$?
+  case $rc in
+    0) ;;
+    3)
+      ensemble_problems=1
+      log "ensemble cells: some rounds failed or a member misbehaved: see $results/ensemble-problems.md (kept)"
+      ;;
+    *) die "zkbench ensemble failed (exit $rc); members' directories in $work/ensemble" ;;
+  esac
+}
+if [ "$ensemble" = 1 ]; then ensemble_cells; fi
+
 for c in "${na_cells[@]}"; do
   IFS='|' read -r id title note <<<"$c"
   printf '%s\tna\t%s\t%s\n' "$id" "$title" "$note" >>"$results/cells.tsv"
@@ -476,12 +528,16 @@ if [ "$zkd_files" -eq 0 ] || [ "${write_fsyncs[zkd]:-0}" -eq 0 ] || [ "${write_f
   storage_note="**A server did not log or fsync its writes**: zkd's data directory held $zkd_files files, the fsync counts were zkd ${write_fsyncs[zkd]:-none} and ZooKeeper ${write_fsyncs[apache]:-none}: the write numbers are not comparable."
 fi
 {
-  echo "Made by \`$( [ "$quick" = 1 ] && echo 'BENCH_QUICK=1 ')make bench\` on $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), data directories on $(stat -f -c %T "$work")."
+  echo "Made by \`$( [ "$quick" = 1 ] && echo 'BENCH_QUICK=1 ')make bench\` on $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), data directories on $(stat -f -c %T "$work"). Load average (1, 5, 15 min) $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (anything above 0 at the start is other work sharing the cores)."
   echo
   echo "- zkd $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'), $("$go" version | awk '{print $3}'). $storage_note"
   echo "- Apache ZooKeeper ${apache_version:-3.8} (Debian), $(java -version 2>&1 | head -n1), flags: ${jvm_flags[*]} (default GC); -Xmx$heap leaves room for 1,000,000 znodes. Log4j INFO to a file."
   echo "- Both: standalone, tickTime=$tick, forceSync=yes (the default of both, written out), maxClientCnxns=0, loopback; the load generator runs on the same cores."
   echo "- Load: $sessions sessions x $inflight requests in flight, $value_size B values, $(commas "$keys") keys; $warmup warm-up then a $duration window per run; $rounds rounds per cell, zkd and ZooKeeper alternating. Latency runs from send to reply under this saturating closed-loop load, so p99 includes queueing. Memory: $(commas "$znodes") znodes in directories of 1,000 on a fresh server, $mem_rounds round(s)."
+  if [ "$ensemble" = 1 ]; then
+    echo "- Ensemble rows: 3 members of each kind on loopback (all 6 processes and the load generator share the $(nproc) cores), every member with its own zoo.cfg: tickTime=$tick, initLimit=10, syncLimit=5, forceSync=yes, maxClientCnxns=0, server.1-3; Apache with the JVM flags above in each member. The same load as above, after $prewarm of mixed load on each ensemble and one unrecorded round of every cell on both; each run's sessions spread round-robin over the 3 members (about a third on the leader)."
+    echo "- Failover rows ($failover_rounds rounds each, zkd and ZooKeeper alternating; idle ensemble): the time from the fault (just before the SIGKILL, or before the tc filters that drop every packet to and from the leader) to the first successful create, by (a) a fresh session per try, the two survivors in turn, and (b) a session opened with a survivor before the fault that, when its connection breaks or a create goes unanswered for 3 s, resumes the same session with the other survivor. Both probes run at once, 2 s per handshake, 3 s per create, 20 ms between tries, no other back-off. The SIGKILL rows are on loopback; the isolation rows on ensembles with one network namespace per member. After each round the member is restarted (or healed) and every member serves again before the next."
+  fi
 } >"$results/notes.md"
 
 # storage_row TITLE MEASURE SCALE DECIMALS: a row of the storage table from
@@ -538,5 +594,10 @@ echo
 storage_table >"$results/storage.md"
 cat "$results/storage.md" >>"$out"
 cat "$results/storage.md"
+if [ -s "$results/ensemble-problems.md" ]; then
+  { echo; cat "$results/ensemble-problems.md"; } >>"$out"
+  echo
+  cat "$results/ensemble-problems.md"
+fi
 echo
 log "wrote $out"

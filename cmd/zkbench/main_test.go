@@ -20,6 +20,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"stray"}, "unexpected argument"},
 		{[]string{"-nosuchflag"}, "nosuchflag"},
 		{[]string{"summarize"}, "usage: zkbench summarize"},
+		{[]string{"ensemble"}, "usage: zkbench ensemble"},
+		{[]string{"ensemble", "-results", "x", "-kinds", "etcd"}, "neither zkd nor apache"},
+		{[]string{"ensemble", "-results", "x", "-cells", "load,reboot"}, "unknown cell"},
 	}
 	for _, tt := range tests {
 		var out, errOut strings.Builder

@@ -48,11 +48,16 @@ func apacheCommand(s *Server, o Options) (*exec.Cmd, error) {
 		"-XX:+UseSerialGC",
 		"-XX:TieredStopAtLevel=1", // faster JVM start; the tests are not benchmarks
 		"-Djava.net.preferIPv4Stack=true",
-		"-Dlog4j.configuration=file:" + props,
-		"-Dzookeeper.log.dir=" + s.DataDir,
+	}
+	if o.JavaFlags != nil {
+		args = append([]string(nil), o.JavaFlags...)
+	}
+	args = append(args,
+		"-Dlog4j.configuration=file:"+props,
+		"-Dzookeeper.log.dir="+s.DataDir,
 		"-Dzookeeper.root.logger=INFO,CONSOLE",
 		"-Dzookeeper.admin.enableServer=false",
-	}
+	)
 	args = append(args, systemProperties(o.Extra)...)
 	args = append(args, "-cp", strings.Join(apacheJars, ":"), apacheMain, s.CfgPath)
 	return exec.Command("java", args...), nil

@@ -14,6 +14,12 @@ type Options struct {
 	TickTime  int               // ms; 0 → 2000 (zoo_sample.cfg's value)
 	Whitelist string            // 4lw.commands.whitelist; "" → "*"
 	Extra     map[string]string // more zoo.cfg keys, written verbatim
+	// JavaFlags, for Apache, replace the JVM flags that make a test's JVM
+	// start fast (-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+	// -Djava.net.preferIPv4Stack=true); nil keeps them. A benchmark passes
+	// its own (a larger heap, the default GC and JIT). The log4j and log
+	// directory flags are always added.
+	JavaFlags []string
 }
 
 // cfgEntry is one key=value line of zoo.cfg.

@@ -33,6 +33,12 @@ type EnsembleOptions struct {
 	// to a base key replaces it). Keys with a dot also become -D
 	// properties for Apache, as with Options.Extra.
 	Extra map[string]string
+	// ZkdBinary, for zkd, is the binary to run; "" builds ./cmd/zkd once
+	// per process, as Start does.
+	ZkdBinary string
+	// JavaFlags, for Apache, replace the JVM flags tuned for a quick test
+	// start (see Options.JavaFlags).
+	JavaFlags []string
 }
 
 // Ensemble is a replicated set of servers started by StartEnsemble.
@@ -101,7 +107,10 @@ var ErrNotServing = errors.New("not currently serving requests")
 //
 // A kind that cannot run here skips the test, as Start does; so does NetNS
 // mode without root or ip and tc. Any other failure fails the test.
-func StartEnsemble(t testing.TB, o EnsembleOptions) *Ensemble {
+//
+// t is a TB (any testing.TB will do), so that a program that is not a
+// test can start ensembles too: cmd/zkbench's ensemble bench does.
+func StartEnsemble(t TB, o EnsembleOptions) *Ensemble {
 	t.Helper()
 	kind := o.Kind
 	if kind == "" {
@@ -110,7 +119,11 @@ func StartEnsemble(t testing.TB, o EnsembleOptions) *Ensemble {
 			kind = KindZkd
 		}
 	}
-	if err := Available(kind); err != nil {
+	if kind == KindZkd && o.ZkdBinary != "" {
+		if _, err := os.Stat(o.ZkdBinary); err != nil {
+			t.Fatalf("ztest: zkd binary: %v", err)
+		}
+	} else if err := Available(kind); err != nil {
 		t.Skipf("ztest: %s cannot run here: %v", kind, err)
 	}
 	if o.Members == 0 {
@@ -123,15 +136,18 @@ func StartEnsemble(t testing.TB, o EnsembleOptions) *Ensemble {
 	var mkCommand func(*Server) func() (*exec.Cmd, error)
 	switch kind {
 	case KindZkd:
-		bin, err := buildZkd()
-		if err != nil {
-			t.Fatalf("ztest: %v", err)
+		bin := o.ZkdBinary
+		if bin == "" {
+			var err error
+			if bin, err = buildZkd(); err != nil {
+				t.Fatalf("ztest: %v", err)
+			}
 		}
 		mkCommand = func(s *Server) func() (*exec.Cmd, error) {
 			return func() (*exec.Cmd, error) { return exec.Command(bin, s.CfgPath), nil }
 		}
 	case KindApache:
-		opts := Options{Extra: o.Extra}
+		opts := Options{Extra: o.Extra, JavaFlags: o.JavaFlags}
 		mkCommand = func(s *Server) func() (*exec.Cmd, error) {
 			return func() (*exec.Cmd, error) { return apacheCommand(s, opts) }
 		}
