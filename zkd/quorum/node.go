@@ -325,7 +325,13 @@ func (n *Node) Propose(ctx context.Context, data []byte) error {
 		n.forward(lead, data)
 		return nil
 	}
-	if err := n.rn.Propose(ctx, data); err != nil {
+	// raft takes no proposal while it knows no leader, so a leader that
+	// has just stepped down (before n.leader says so) would block here
+	// until the next election; bound the wait so the caller can fail
+	// the write instead. A proposal not taken by then is not in the log.
+	pctx, cancel := context.WithTimeout(ctx, n.electionTimeout())
+	defer cancel()
+	if err := n.rn.Propose(pctx, data); err != nil {
 		return fmt.Errorf("quorum: propose: %w", err)
 	}
 	return nil

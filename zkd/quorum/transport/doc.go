@@ -66,7 +66,9 @@
 //     rather than after TCP's retransmission backoff of up to minutes.
 //     An address change (UpdatePeer) redials at once and keeps the queue.
 //     A refused dial (nothing listens at the peer's address: it stopped or
-//     died) also calls OnPeerGone, the fast hint zkd's failover uses.
+//     died) also calls OnPeerGone, the fast hint zkd's failover uses. The
+//     first redial after a stream that had been up for a second ends has
+//     no backoff, so that hint comes at once.
 //  5. Snapshots: a MsgSnap is sent on a connection of its own (kind 1):
 //     handshake, one frame, then the acceptor calls Handler and answers one
 //     byte (0 accepted, 1 refused by Handler) before both sides close. So

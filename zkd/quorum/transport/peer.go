@@ -189,10 +189,13 @@ func (p *peer) run() {
 	for {
 		addr := p.address()
 		conn, err := p.dial(addr, kindStream)
+		longStream := false
 		if err == nil {
 			backoff = minBackoff
 			rl.connected(addr)
+			began := time.Now()
 			err = p.stream(conn, addr)
+			longStream = time.Since(began) >= time.Second
 		}
 		if p.ctx.Err() != nil {
 			p.dropQueued()
@@ -209,6 +212,12 @@ func (p *peer) run() {
 		p.t.unreachable(p.id)
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			p.t.peerGone(p.id)
+		}
+		if longStream {
+			// A stream that had been up ended: redial at once, so a peer
+			// that died is known (refused) without waiting a backoff. (A
+			// stream that keeps ending at once still backs off.)
+			continue
 		}
 		select {
 		case <-p.ctx.Done():
