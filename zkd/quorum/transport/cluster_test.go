@@ -448,7 +448,23 @@ func TestRaftClusterOverTransport(t *testing.T) {
 	t.Logf("500 more proposals with one member down in %v", time.Since(phase))
 
 	// 3. Restart the killed member: the leader has compacted its log past
-	// it, so it catches up through a snapshot, then with appends.
+	// it, so it catches up through a snapshot, then with appends. (Make
+	// sure of the compaction first: a slow box may not have got there.)
+	killedApplied, _, _ := killed.snapshot()
+	for i := 0; ; i++ {
+		first, err := lead.storage.FirstIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first > killedApplied+1 {
+			break
+		}
+		if i == 10 {
+			t.Fatalf("the leader's log still starts at %d, not past member %d's %d", first, killed.id, killedApplied)
+		}
+		c.proposeAll(ctx, others(live, lead), values(2000+100*i, 2100+100*i))
+		c.converged(live, deadline)
+	}
 	phase = time.Now()
 	killed.start(false)
 	c.converged(c.members, deadline)
