@@ -570,8 +570,12 @@ func (n *Node) snapshotWritten(r snapResult) {
 	n.sinceSnap -= n.snapTxns
 	n.snapAt = n.nextSnapAt()
 	n.log.Info("snapshot written", "file", r.path, "index", r.index)
+	start := time.Now()
 	if err := n.durable.snapshotTaken(r.index, r.term, r.cs, n.cfg.CatchUpEntries); err != nil {
 		n.log.Warn("compacting after snapshot", "err", err)
+	}
+	if took := time.Since(start); took > 20*time.Millisecond {
+		n.log.Warn("compacting the log after a snapshot held up the raft loop", "took", took.Round(time.Millisecond))
 	}
 	if n.cfg.SnapRetain > 0 {
 		n.durable.purge(n.cfg.SnapRetain)

@@ -47,7 +47,7 @@ func (d *Dir) Save(meta Meta, body func(io.Writer) error) (path string, err erro
 	}
 
 	// 3. Stream the body through a buffer into the checksum and the file.
-	cw := &crcWriter{w: f}
+	cw := &crcWriter{w: f, sync: f.Sync}
 	bw := bufio.NewWriterSize(cw, 1<<20)
 	if err := body(bw); err != nil {
 		return fail("write body", err)
@@ -93,16 +93,29 @@ func (d *Dir) Save(meta Meta, body func(io.Writer) error) (path string, err erro
 }
 
 // crcWriter passes writes through, keeping the CRC-32C and the count of
-// the bytes written.
+// the bytes written. Every syncEvery bytes it fsyncs what it wrote so far:
+// one fsync of a whole large snapshot at the end would flush tens of
+// megabytes at once, and on a disk shared with the transaction log the
+// log's own fsyncs wait behind it (a write stall of 100 ms and more).
 type crcWriter struct {
-	w   io.Writer
-	crc uint32
-	n   int64
+	w         io.Writer
+	sync      func() error // nil: no intermediate fsyncs
+	crc       uint32
+	n         int64
+	sinceSync int64
 }
+
+// syncEvery spaces the intermediate fsyncs of a snapshot being written.
+const syncEvery = 4 << 20
 
 func (c *crcWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.crc = crc32.Update(c.crc, crcTable, p[:n])
 	c.n += int64(n)
+	c.sinceSync += int64(n)
+	if err == nil && c.sync != nil && c.sinceSync >= syncEvery {
+		c.sinceSync = 0
+		err = c.sync()
+	}
 	return n, err
 }
