@@ -3,6 +3,7 @@ package ztest
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,6 +170,18 @@ func StartEnsemble(t TB, o EnsembleOptions) *Ensemble {
 			}
 		})
 	}
+	// Every port of the ensemble must differ: pick them all from one set
+	// of listeners held open until the last is chosen (picking one at a
+	// time and closing it lets the kernel hand the same port out twice).
+	var held []net.Listener
+	pick := func() int {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("ztest: pick a free port: %v", err)
+		}
+		held = append(held, l)
+		return l.Addr().(*net.TCPAddr).Port
+	}
 	for i := 1; i <= n; i++ {
 		m := &Member{ID: i, Observer: i > o.Members, e: e}
 		if e.lab != nil {
@@ -177,19 +190,15 @@ func StartEnsemble(t TB, o EnsembleOptions) *Ensemble {
 			m.QuorumPort, m.ElectionPort = nsQuorumPort, nsElectionPort
 			m.ClientAddr = m.Host + ":" + strconv.Itoa(nsClientPort)
 		} else {
-			ports := [3]int{}
-			for j := range ports {
-				p, err := freePort()
-				if err != nil {
-					t.Fatal(err)
-				}
-				ports[j] = p
-			}
+			ports := [3]int{pick(), pick(), pick()}
 			m.Host = "127.0.0.1"
 			m.ClientAddr = m.Host + ":" + strconv.Itoa(ports[0])
 			m.QuorumPort, m.ElectionPort = ports[1], ports[2]
 		}
 		e.Members = append(e.Members, m)
+	}
+	for _, l := range held {
+		l.Close()
 	}
 	for _, m := range e.Members {
 		dir := t.TempDir()

@@ -169,6 +169,18 @@ func (s *Server) touchLoop(ctx context.Context) {
 	}
 }
 
+// reportTouch tells the leader at once that a session is alive here: a
+// client that just moved to this member must not be expired by a leader
+// that has not heard of it since it left its old member.
+func (s *Server) reportTouch(id int64) {
+	if !s.ensemble() || s.node == nil {
+		return
+	}
+	if lead := s.node.Leader(); lead != 0 && lead != s.cfg.ServerID {
+		s.node.Send(lead, appendTouches(nil, []int64{id}))
+	}
+}
+
 // The touch message: kind, then session ids, big-endian.
 const msgTouch = 1
 

@@ -470,6 +470,7 @@ func (s *Server) resumeSession(id int64, passwd []byte, timeout int32) bool {
 	s.db.mu.RUnlock()
 	if ok {
 		s.tracker.add(id, time.Duration(timeout)*time.Millisecond)
+		s.reportTouch(id)
 	}
 	return ok
 }
@@ -512,7 +513,14 @@ func (s *Server) expireLoop(ctx context.Context) {
 			if !s.expires() {
 				continue
 			}
-			for _, id := range s.tracker.expired(now) {
+			// Members report touches up to a touch interval late (and a
+			// client that just moved may be reported one hop later):
+			// ZooKeeper's leader also rounds deadlines up to a tick.
+			grace := time.Duration(0)
+			if s.ensemble() {
+				grace = s.touchInterval() + s.cfg.TickTime/2
+			}
+			for _, id := range s.tracker.expired(now.Add(-grace)) {
 				s.log.Info("expiring session", "session", fmt.Sprintf("0x%x", id))
 				s.proposeExpiry(id)
 			}
