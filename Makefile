@@ -20,8 +20,9 @@ VERSION ?= 0.1.0
 FUZZTIME ?= 10s
 LONG_FUZZTIME ?= 2m
 TEST_TIMEOUT ?= 8m
+FAULTS_TIMEOUT ?= 60m
 
-.PHONY: build run deps test lint fuzz package clean
+.PHONY: build run deps test faults lint fuzz package clean
 
 ## build: every command in cmd/ into ./bin
 build:
@@ -39,6 +40,10 @@ deps:
 ## test: deps, go vet, race-checked core tests, the other tests, a short fuzz
 test: deps
 	GO=$(GO) TEST_TIMEOUT=$(TEST_TIMEOUT) FUZZTIME=$(FUZZTIME) scripts/test.sh
+
+## faults: the long fault schedule of test/ensemble (ZKD_FAULTS=long), zkd and Apache (about 10 min)
+faults: deps
+	ZKD_FAULTS=long $(GO) test -count=1 -v -timeout $(FAULTS_TIMEOUT) $(TESTFLAGS) ./test/ensemble/
 
 ## lint: gofmt, go vet, staticcheck (all three run; any finding fails)
 lint: $(TOOLS)/.staticcheck-$(STATICCHECK_VERSION)
