@@ -187,7 +187,7 @@ func (c *applyCtx) create(op proto.OpCode, path string, data []byte, acls []prot
 		return fail(op, proto.ErrInvalidACL)
 	}
 	parentPath := ParentPath(path)
-	parent := t.nodes[parentPath]
+	parent := t.lookup(parentPath)
 	if parent == nil {
 		return fail(op, proto.ErrNoNode)
 	}
@@ -200,7 +200,7 @@ func (c *applyCtx) create(op proto.OpCode, path string, data []byte, acls []prot
 	if ValidatePath(path, false) != nil {
 		return fail(op, proto.ErrBadArguments)
 	}
-	if t.nodes[path] != nil {
+	if path == RootPath || parent.child(childName(path)) != nil {
 		return fail(op, proto.ErrNodeExists)
 	}
 	if ownerKind(parent.ephemeralOwner) == kindEphemeral {
@@ -215,30 +215,32 @@ func (c *applyCtx) create(op proto.OpCode, path string, data []byte, acls []prot
 	case kindTTL:
 		owner = TTLOwner(ttl)
 	}
-	n := &Node{
-		data:  cloneBytes(data),
-		czxid: c.zxid, mzxid: c.zxid, pzxid: c.zxid,
-		ctime: c.txn.Time, mtime: c.txn.Time,
-		ephemeralOwner: owner,
-		acl:            t.acls.Intern(fixed),
-	}
+	n := newNode(childName(path), data)
+	n.czxid, n.mzxid, n.pzxid = c.zxid, c.zxid, c.zxid
+	n.ctime, n.mtime = c.txn.Time, c.txn.Time
+	n.ephemeralOwner = owner
+	n.acl = t.acls.Intern(fixed)
 	c.insert(path, parentPath, parent, n)
 	var st proto.Stat
 	n.Stat(&st)
 	return OpResult{Type: op, Path: path, Stat: st}
 }
 
-// insert links a new node and records its undo.
+// insert links a new node under a new version of its parent (cversion
+// and pzxid change) and records its undo.
 func (c *applyCtx) insert(path, parentPath string, parent *Node, n *Node) {
 	t := c.t
 	t.saveForCapture(parentPath, parent)
 	t.saveForCapture(path, nil)
-	oldCversion, oldPzxid := parent.cversion, parent.pzxid
-	name := childName(path)
-	t.nodes[path] = n
-	parent.addChild(name)
-	parent.cversion++
-	parent.pzxid = c.zxid
+	name := n.name()
+	p := parent.clone()
+	p.cversion++
+	p.pzxid = c.zxid
+	// p shares parent's child set (if it has one): parent is no longer in
+	// the tree, and snapshots never read children.
+	p.addChild(n)
+	t.replace(parentPath, p)
+	t.count++
 	t.dataSize += nodeSize(path, n.data)
 	var sess *Session
 	if ownerKind(n.ephemeralOwner) == kindEphemeral {
@@ -250,9 +252,9 @@ func (c *applyCtx) insert(path, parentPath string, parent *Node, n *Node) {
 	c.event(parentPath, proto.EventNodeChildrenChanged)
 	if t.journal != nil {
 		t.journal = append(t.journal, func() {
-			delete(t.nodes, path)
-			parent.removeChild(name)
-			parent.cversion, parent.pzxid = oldCversion, oldPzxid
+			p.children.remove(name)
+			t.replace(parentPath, parent)
+			t.count--
 			t.dataSize -= nodeSize(path, n.data)
 			t.acls.Release(n.acl)
 			if sess != nil {
@@ -281,37 +283,42 @@ func (c *applyCtx) delete(path string, version int32) OpResult {
 		return fail(op, proto.ErrBadArguments)
 	}
 	parentPath := ParentPath(path)
-	parent := t.nodes[parentPath]
+	parent := t.lookup(parentPath)
 	if parent == nil {
 		return fail(op, proto.ErrNoNode)
 	}
 	if !c.allowed(parent, proto.PermDelete) {
 		return fail(op, proto.ErrNoAuth)
 	}
-	n := t.nodes[path]
+	n := parent.child(childName(path))
 	if n == nil {
 		return fail(op, proto.ErrNoNode)
 	}
 	if version != -1 && version != n.version {
 		return fail(op, proto.ErrBadVersion)
 	}
-	if len(n.children) > 0 {
+	if n.NumChildren() > 0 {
 		return fail(op, proto.ErrNotEmpty)
 	}
 	c.remove(path, parentPath, parent, n)
 	return OpResult{Type: op}
 }
 
-// remove unlinks a childless node and records its undo.
+// remove unlinks a childless node from a new version of its parent
+// (pzxid changes) and records its undo.
 func (c *applyCtx) remove(path, parentPath string, parent, n *Node) {
 	t := c.t
 	t.saveForCapture(parentPath, parent)
 	t.saveForCapture(path, n)
-	oldCversion, oldPzxid := parent.cversion, parent.pzxid
-	name := childName(path)
-	delete(t.nodes, path)
-	parent.removeChild(name)
-	parent.pzxid = c.zxid
+	p := parent.clone()
+	p.pzxid = c.zxid
+	// The set is parent's too; parent is no longer in the tree.
+	p.children.remove(n.name())
+	if p.children.n == 0 {
+		p.children = nil
+	}
+	t.replace(parentPath, p)
+	t.count--
 	t.dataSize -= nodeSize(path, n.data)
 	var sess *Session
 	if ownerKind(n.ephemeralOwner) == kindEphemeral {
@@ -324,9 +331,9 @@ func (c *applyCtx) remove(path, parentPath string, parent, n *Node) {
 	c.event(parentPath, proto.EventNodeChildrenChanged)
 	if t.journal != nil {
 		t.journal = append(t.journal, func() {
-			t.nodes[path] = n
-			parent.addChild(name)
-			parent.cversion, parent.pzxid = oldCversion, oldPzxid
+			parent.children.add(n) // into the set p had, or had until empty
+			t.replace(parentPath, parent)
+			t.count++
 			t.dataSize += nodeSize(path, n.data)
 			if ownerKind(n.ephemeralOwner) == kindEphemeral {
 				if sess != nil {
@@ -347,33 +354,41 @@ func (c *applyCtx) setData(path string, data []byte, version int32) OpResult {
 	if ValidatePath(path, false) != nil {
 		return fail(op, proto.ErrBadArguments)
 	}
-	n := t.nodes[path]
-	if n == nil {
+	old := t.lookup(path)
+	if old == nil {
 		return fail(op, proto.ErrNoNode)
 	}
-	if !c.allowed(n, proto.PermWrite) {
+	if !c.allowed(old, proto.PermWrite) {
 		return fail(op, proto.ErrNoAuth)
 	}
-	if version != -1 && version != n.version {
+	if version != -1 && version != old.version {
 		return fail(op, proto.ErrBadVersion)
 	}
-	t.saveForCapture(path, n)
-	old := *n
-	n.data = cloneBytes(data)
+	n := c.update(path, old, old.withData(data))
 	n.version++
 	n.mzxid = c.zxid
 	n.mtime = c.txn.Time
 	t.dataSize += int64(len(n.data) - len(old.data))
 	c.event(path, proto.EventNodeDataChanged)
 	if t.journal != nil {
-		t.journal = append(t.journal, func() {
-			t.dataSize -= int64(len(n.data) - len(old.data))
-			n.data, n.version, n.mzxid, n.mtime = old.data, old.version, old.mzxid, old.mtime
-		})
+		t.journal = append(t.journal, func() { t.dataSize -= int64(len(n.data) - len(old.data)) })
 	}
 	var st proto.Stat
 	n.Stat(&st)
 	return OpResult{Type: op, Stat: st}
+}
+
+// update puts n, a new version of old (the node at path), in its place
+// and returns it for the caller to change before anyone else sees it,
+// recording the undo: old back in its place.
+func (c *applyCtx) update(path string, old, n *Node) *Node {
+	t := c.t
+	t.saveForCapture(path, old)
+	t.replace(path, n)
+	if t.journal != nil {
+		t.journal = append(t.journal, func() { t.replace(path, old) })
+	}
+	return n
 }
 
 func (c *applyCtx) setACL(path string, acls []proto.ACL, version int32) OpResult {
@@ -386,28 +401,24 @@ func (c *applyCtx) setACL(path string, acls []proto.ACL, version int32) OpResult
 	if err != nil {
 		return fail(op, proto.ErrInvalidACL)
 	}
-	n := t.nodes[path]
-	if n == nil {
+	old := t.lookup(path)
+	if old == nil {
 		return fail(op, proto.ErrNoNode)
 	}
-	if !c.allowed(n, proto.PermAdmin) {
+	if !c.allowed(old, proto.PermAdmin) {
 		return fail(op, proto.ErrNoAuth)
 	}
-	if version != -1 && version != n.aversion {
+	if version != -1 && version != old.aversion {
 		return fail(op, proto.ErrBadVersion)
 	}
-	t.saveForCapture(path, n)
-	oldRef, oldAversion := n.acl, n.aversion
+	n := c.update(path, old, old.clone())
 	n.acl = t.acls.Intern(fixed)
 	n.aversion++
 	if t.journal != nil {
-		t.journal = append(t.journal, func() {
-			t.acls.Release(n.acl)
-			n.acl, n.aversion = oldRef, oldAversion
-		})
-		c.onCommit = append(c.onCommit, func() { t.acls.Release(oldRef) })
+		t.journal = append(t.journal, func() { t.acls.Release(n.acl) })
+		c.onCommit = append(c.onCommit, func() { t.acls.Release(old.acl) })
 	} else {
-		t.acls.Release(oldRef)
+		t.acls.Release(old.acl)
 	}
 	var st proto.Stat
 	n.Stat(&st)
@@ -419,7 +430,7 @@ func (c *applyCtx) check(path string, version int32) OpResult {
 	if ValidatePath(path, false) != nil {
 		return fail(op, proto.ErrBadArguments)
 	}
-	n := c.t.nodes[path]
+	n := c.t.lookup(path)
 	if n == nil {
 		return fail(op, proto.ErrNoNode)
 	}

@@ -2,57 +2,45 @@ package tree
 
 import (
 	"iter"
-	"maps"
+	"math"
 )
 
 // Capturing is a capture taken in steps while the tree keeps changing, so
 // a snapshot stops the write path only for as long as one step holds the
-// lock, not for a copy of the whole tree.
+// lock, not for a walk of the whole tree.
 //
-// How it stays a picture of one moment (the zxid at Begin):
+// Nodes are immutable (Apply puts changed copies in their place), so a
+// capture records pointers, not copies. How it stays a picture of one
+// moment (the zxid at Begin):
 //
 //  1. Begin, under the lock, records the sessions, the ACL lists and the
 //     counters, and starts a copy-on-write log in the tree.
-//  2. While it runs, every change Apply makes to a node first saves the
-//     node as it was at Begin (once per path; "absent" for a node created
-//     since). Parents count too: their cversion and pzxid change.
-//  3. Each Step, under the lock, copies the next nodes of the node map; a
-//     path the log knows is taken from the log instead (or skipped if it
-//     did not exist at Begin).
-//  4. Finish, under the lock, stops the log, adds the saved nodes the walk
-//     did not produce (deleted since Begin), drops duplicates, and counts
-//     ACL references over what was captured.
+//  2. While it runs, every change Apply makes to a path first logs the
+//     node the path had at Begin (once per path; "absent" for a node
+//     created since). Parents count too: their cversion and pzxid change.
+//  3. Each Step, under the lock, walks on through the tree (depth first,
+//     one coroutine paused between steps) and records each node with its
+//     name and where its subtree ends; a path the log knows is recorded
+//     without its node (the log has its state at Begin, or it had none).
+//  4. Finish, under the lock, stops the log and keeps the nodes it saved.
+//     Everything else (a node recorded before its path changed is also in
+//     the log: it is written once) happens off the lock, in WriteTo.
 type Capturing struct {
-	c    *Capture
-	next func() (string, *Node, bool)
-	stop func()
-	pre  map[string]*Node // path -> node at Begin (nil: did not exist)
-	done bool
+	c      *Capture
+	root   *Node // the root at Begin
+	next   func() (struct{}, bool)
+	stop   func()
+	pre    map[string]*Node // path -> node at Begin (nil: did not exist)
+	budget int              // nodes left to record in this step
+	kids   [][]*Node        // per depth, the children the walk goes through
+	done   bool
 }
 
 // BeginCapture starts a stepwise capture into c (nil or reused).
 // REQUIRES: the tree locked (read or write); only one capture at a time.
 func (t *Tree) BeginCapture(c *Capture) *Capturing {
-	if c == nil {
-		c = &Capture{}
-	}
-	nodes := c.nodes[:0]
-	*c = Capture{
-		lastZxid:   t.lastZxid,
-		ephemerals: int64(t.ephemerals),
-		acls:       c.acls[:0],
-		sessions:   c.sessions[:0],
-		nodes:      nodes,
-		order:      c.order[:0],
-	}
-	for ref, list := range t.acls.All {
-		c.acls = append(c.acls, capturedACL{ref: ref, list: list})
-	}
-	for id, s := range t.sessions {
-		c.sessions = append(c.sessions, capturedSession{id: id, timeout: s.Timeout, passwd: s.Passwd})
-	}
-	g := &Capturing{c: c, pre: map[string]*Node{}}
-	g.next, g.stop = iter.Pull2(iter.Seq2[string, *Node](maps.All(t.nodes)))
+	g := &Capturing{c: t.startCapture(c), root: t.root, pre: map[string]*Node{}}
+	g.next, g.stop = iter.Pull(g.walk)
 	t.cow = g.pre
 	return g
 }
@@ -60,21 +48,15 @@ func (t *Tree) BeginCapture(c *Capture) *Capturing {
 // LastZxid is the zxid the capture pictures.
 func (g *Capturing) LastZxid() int64 { return g.c.lastZxid }
 
-// Step copies up to n more nodes and reports whether the walk is done.
+// Step records up to n more nodes and reports whether the walk is done.
 // REQUIRES: the tree locked (read or write).
 func (g *Capturing) Step(n int) bool {
-	for i := 0; i < n && !g.done; i++ {
-		p, node, ok := g.next()
-		if !ok {
-			g.done = true
-			break
-		}
-		if _, changed := g.pre[p]; changed {
-			continue // Finish adds its state at Begin, if it had one
-		}
-		cp := *node
-		cp.children = nil
-		g.c.nodes = append(g.c.nodes, capturedNode{path: p, node: cp})
+	if g.done {
+		return true
+	}
+	g.budget = max(n, 1)
+	if _, ok := g.next(); !ok {
+		g.done = true
 	}
 	return g.done
 }
@@ -85,33 +67,52 @@ func (g *Capturing) Finish(t *Tree) *Capture {
 	g.stop()
 	t.cow = nil
 	c := g.c
-	// Walked copies of paths changed since Begin may predate or postdate
-	// the change; the saved state is the one that counts.
-	kept := c.nodes[:0]
-	for _, cn := range c.nodes {
-		if _, changed := g.pre[cn.path]; !changed {
-			kept = append(kept, cn)
-		}
-	}
-	c.nodes = kept
 	for p, n := range g.pre {
 		if n != nil {
-			c.nodes = append(c.nodes, capturedNode{path: p, node: *n})
+			c.saved = append(c.saved, savedNode{path: p, node: n})
 		}
 	}
-	counts := map[int64]int64{}
-	for i := range c.nodes {
-		counts[int64(c.nodes[i].node.acl)]++
-	}
-	acls := c.acls[:0]
-	for _, a := range c.acls {
-		if n := counts[int64(a.ref)]; n > 0 {
-			a.count = n
-			acls = append(acls, a)
-		}
-	}
-	c.acls = acls
 	return c
+}
+
+// walk records the tree below the root at Begin, depth first, pausing
+// (yielding) whenever the step's budget is spent.
+func (g *Capturing) walk(yield func(struct{}) bool) {
+	path := append(make([]byte, 0, 256), '/')
+	g.visit(path, g.root, 0, yield)
+	g.kids = nil
+}
+
+func (g *Capturing) visit(path []byte, n *Node, depth int, yield func(struct{}) bool) bool {
+	rec := capturedRec{node: n}
+	if len(g.pre) > 0 {
+		if _, changed := g.pre[string(path)]; changed {
+			rec.skip = true // its state at Begin, if any, is in the log
+		}
+	}
+	i := len(g.c.recs)
+	g.c.recs = append(g.c.recs, rec)
+	if g.budget--; g.budget <= 0 && !yield(struct{}{}) {
+		return false
+	}
+	if n.children != nil {
+		// The set is shared by n's later versions and changes between
+		// steps: go through the children it has now. Whatever it gains
+		// later is in the log as absent, whatever it loses as it was.
+		if depth == len(g.kids) {
+			g.kids = append(g.kids, nil)
+		}
+		kids := n.children.nodes(g.kids[depth][:0])
+		g.kids[depth] = kids
+		for _, child := range kids {
+			if !g.visit(appendChild(path, child.name()), child, depth+1, yield) {
+				return false
+			}
+		}
+		clear(kids)
+	}
+	g.c.recs[i].end = int32(len(g.c.recs))
+	return true
 }
 
 // saveForCapture records path's state at the start of a running capture,
@@ -123,11 +124,12 @@ func (t *Tree) saveForCapture(path string, n *Node) {
 	if _, seen := t.cow[path]; seen {
 		return
 	}
-	if n == nil {
-		t.cow[path] = nil
-		return
-	}
-	cp := *n
-	cp.children = nil
-	t.cow[path] = &cp
+	t.cow[path] = n
+}
+
+// captureAll records the whole tree at once. REQUIRES: the tree locked.
+func (t *Tree) captureAll(c *Capture) *Capture {
+	g := &Capturing{c: t.startCapture(c), root: t.root, budget: math.MaxInt}
+	g.walk(func(struct{}) bool { return true })
+	return g.c
 }

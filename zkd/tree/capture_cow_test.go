@@ -32,7 +32,7 @@ func TestStepwiseCaptureIsOneMoment(t *testing.T) {
 		// Change what is left, then finish: none of it may show.
 		const own = 0xfeed
 		g.apply(proto.OpCreateSession, own, &CreateSessionBody{Timeout: 5000})
-		for p := range g.t.nodes {
+		for p := range allNodes(g.t) {
 			g.apply(proto.OpSetData, own, &proto.SetDataRequest{Path: p, Data: []byte("later"), Version: -1})
 		}
 		for id := range g.t.sessions {

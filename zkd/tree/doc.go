@@ -18,6 +18,14 @@
 //     journal and rolled back on the first failure; its events are emitted
 //     only when it succeeds. All ops of a multi share one zxid.
 //
+// Memory (node.go, dir.go): the tree is hierarchical, not a map of paths.
+// A znode is one allocation, its 96 bytes of fields followed by its name
+// and (up to 1 KiB in all) its data; its parent's child set holds a
+// pointer to it (a short sorted list, or an open-addressing hash table of
+// pointers). Nodes are never changed in place: Apply puts a changed copy
+// where the node was, which is what lets a snapshot record pointers
+// instead of copying the tree (capture_cow.go).
+//
 // The tree does no locking and touches no files or clocks; the owner
 // serialises Apply against reads (a sync.RWMutex in the server). Snapshots
 // stream through an io.Writer/io.Reader the caller provides (snapshot.go).

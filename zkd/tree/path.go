@@ -25,7 +25,7 @@ func ValidatePath(path string, sequential bool) error {
 	if !utf8.ValidString(path) {
 		return proto.ErrBadArguments
 	}
-	for _, seg := range strings.Split(path[1:], "/") {
+	for seg := range strings.SplitSeq(path[1:], "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return proto.ErrBadArguments
 		}

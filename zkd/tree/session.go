@@ -30,12 +30,16 @@ func (c *applyCtx) closeSession() Result {
 	}
 	closed := s.Ephemerals()
 	for _, p := range closed {
-		n := t.nodes[p]
+		parentPath := ParentPath(p)
+		parent := t.lookup(parentPath)
+		if parent == nil {
+			continue
+		}
+		n := parent.child(childName(p))
 		if n == nil {
 			continue
 		}
-		parentPath := ParentPath(p)
-		c.remove(p, parentPath, t.nodes[parentPath], n)
+		c.remove(p, parentPath, parent, n)
 	}
 	delete(t.sessions, c.txn.Session)
 	return Result{Closed: closed}
@@ -49,18 +53,22 @@ func (c *applyCtx) deleteContainer(path string) Result {
 	if ValidatePath(path, false) != nil || isSpecial(path) {
 		return Result{Err: proto.ErrBadArguments}
 	}
-	n := t.nodes[path]
+	parentPath := ParentPath(path)
+	parent := t.lookup(parentPath)
+	if parent == nil {
+		return Result{Err: proto.ErrNoNode}
+	}
+	n := parent.child(childName(path))
 	if n == nil {
 		return Result{Err: proto.ErrNoNode}
 	}
-	if len(n.children) > 0 {
+	if n.NumChildren() > 0 {
 		return Result{Err: proto.ErrNotEmpty}
 	}
 	if !removable(n, c.txn.Time) {
 		return Result{Err: proto.ErrBadArguments}
 	}
-	parentPath := ParentPath(path)
-	c.remove(path, parentPath, t.nodes[parentPath], n)
+	c.remove(path, parentPath, parent, n)
 	return Result{}
 }
 

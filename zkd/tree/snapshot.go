@@ -17,12 +17,13 @@ import (
 // Taking a snapshot comes in two halves so that the write path stops only
 // for the first:
 //
-//  1. Capture, with the tree locked (read or write), copies the mutable
-//     fields of every node, session and ACL entry into one pre-sized slice
-//     each. Nothing is sorted, encoded or written under the lock. Data
-//     slices, passwords and ACL lists are shared, not copied: the tree
-//     never writes into them (setData replaces the slice).
-//  2. WriteTo, without the lock, sorts the copy and streams it.
+//  1. Capture, with the tree locked (read or write), records a pointer to
+//     every node (nodes are immutable: Apply replaces, never changes them)
+//     in depth-first order, and copies the sessions and ACL entries.
+//     Nothing is sorted, encoded or written under the lock. Passwords and
+//     ACL lists are shared, not copied: the tree never writes into them.
+//  2. WriteTo, without the lock, sorts each directory's records and
+//     streams the nodes in path order.
 //
 // The serialization, version 1. Integers are big-endian (jute's int and
 // long); every length is checked against what is left before anything is
@@ -94,17 +95,25 @@ const (
 // form a valid tree. Errors wrapping it say where decoding failed.
 var ErrBadSnapshot = errors.New("tree: bad snapshot")
 
-// Capture is a copy of the replicated state, taken under the tree's lock
-// and serialized after the lock is released. A Capture may be written any
-// number of times, but not by two goroutines at once.
+// Capture is a picture of the replicated state, taken under the tree's
+// lock and serialized after the lock is released. Since the tree never
+// changes a node in place, it holds pointers to the nodes as they were
+// (16 bytes a node) rather than copies. A Capture may be written
+// any number of times, but not by two goroutines at once.
 type Capture struct {
 	lastZxid   int64
 	ephemerals int64
 	acls       []capturedACL     // ascending refs (ACLCache.All's order)
-	sessions   []capturedSession // map order until sorted
-	nodes      []capturedNode    // map order
-	order      []capturedKey     // nodes by path once sorted
-	sorted     bool              // order and sessions are sorted
+	sessions   []capturedSession // map order until prepared
+	recs       []capturedRec     // the walk: the tree in depth-first order
+	saved      []savedNode       // from a stepwise capture's log; path order once prepared
+	// list, when not nil, is written instead of recs and saved, in its
+	// order: tests build bad snapshots from it (flatten).
+	list []capturedNode
+
+	prepared  bool  // sessions and saved sorted, counts and sizes known
+	nodes     int   // nodes to write
+	nodeBytes int64 // bytes WriteTo writes for them
 }
 
 type capturedACL struct {
@@ -119,96 +128,282 @@ type capturedSession struct {
 	passwd  []byte // shared with the session, never modified
 }
 
-// capturedNode is a node's fields at capture time. node.children is
-// cleared: children are derived from paths on load.
+// capturedRec is one node met by the walk, 16 bytes. Records are in
+// depth-first order: a node's subtree is the records after it, up to end.
+type capturedRec struct {
+	node *Node // as the walk met it; its name is the path's last segment
+	end  int32 // index of the first record after this node's subtree
+	skip bool  // not written from here (see savedNode)
+}
+
+// written is the node to write for r, or nil.
+func (r *capturedRec) written() *Node {
+	if r.skip {
+		return nil
+	}
+	return r.node
+}
+
+// savedNode is a node as it was when a stepwise capture began, saved
+// because its path changed since: the walk may have met a later version of
+// the path, or none.
+type savedNode struct {
+	path string
+	node *Node
+}
+
+// capturedNode is a node with its path, by value (Capture.list).
 type capturedNode struct {
 	path string
 	node Node
 }
 
-// capturedKey is what sorting moves: small, and with the path at hand.
-type capturedKey struct {
-	path string
-	i    int32 // index in nodes
-}
-
 // NewCapture returns an empty Capture with room for about nodes nodes, to
-// pass to CaptureInto. Make it before taking the tree's lock: for a large
-// tree, allocating the copy (and the garbage collection that allocation
-// triggers) costs several times more than filling it.
+// pass to CaptureInto or BeginCapture. Make it before taking the tree's
+// lock: for a large tree, allocating (and the garbage collection that
+// allocation triggers) costs more than filling it.
 func NewCapture(nodes int) *Capture {
-	return &Capture{nodes: make([]capturedNode, 0, nodes+nodes/64+64)}
+	return &Capture{recs: make([]capturedRec, 0, nodes+nodes/64+64)}
 }
 
-// Capture copies what a snapshot needs into a new Capture. REQUIRES: the
+// Capture records what a snapshot needs in a new Capture. REQUIRES: the
 // tree locked (read or write) by its owner during the call; the lock may
 // be released as soon as it returns.
 func (t *Tree) Capture() *Capture { return t.CaptureInto(nil) }
 
 // CaptureInto is Capture into c, reusing its memory; c may be nil, new
 // from NewCapture, or an earlier Capture no longer being written. Only
-// the nodes beyond c's capacity are allocated under the lock.
+// records beyond c's capacity are allocated under the lock.
 // REQUIRES: the tree locked, as for Capture.
-func (t *Tree) CaptureInto(c *Capture) *Capture {
+func (t *Tree) CaptureInto(c *Capture) *Capture { return t.captureAll(c) }
+
+// startCapture resets c (or a new Capture) for a capture of t: the
+// counters, the ACL lists and the sessions; nodes come from the walk.
+func (t *Tree) startCapture(c *Capture) *Capture {
 	if c == nil {
 		c = &Capture{}
 	}
-	old := len(c.nodes)
+	old := len(c.recs)
 	*c = Capture{
 		lastZxid:   t.lastZxid,
 		ephemerals: int64(t.ephemerals),
 		acls:       c.acls[:0],
 		sessions:   c.sessions[:0],
-		nodes:      c.nodes[:0],
-		order:      c.order[:0],
+		recs:       c.recs[:0],
+		saved:      c.saved[:0],
 	}
-	if cap(c.nodes) < len(t.nodes) {
-		c.nodes = make([]capturedNode, 0, len(t.nodes))
+	// Drop what the last use referenced (the walk overwrites records,
+	// but may make fewer).
+	clear(c.recs[:old])
+	clear(c.saved[:cap(c.saved)])
+	if cap(c.recs) < t.count {
+		c.recs = make([]capturedRec, 0, t.count)
 	}
 	for ref, list := range t.acls.All {
-		c.acls = append(c.acls, capturedACL{ref: ref, count: t.acls.Count(ref), list: list})
+		c.acls = append(c.acls, capturedACL{ref: ref, list: list})
 	}
 	for id, s := range t.sessions {
 		c.sessions = append(c.sessions, capturedSession{id: id, timeout: s.Timeout, passwd: s.Passwd})
-	}
-	c.nodes = c.nodes[:len(t.nodes)]
-	i := 0
-	for p, n := range t.nodes {
-		cn := &c.nodes[i]
-		cn.path = p
-		cn.node = *n
-		cn.node.children = nil
-		i++
-	}
-	if old > i {
-		clear(c.nodes[i:old]) // drop what the last use referenced
 	}
 	return c
 }
 
 // NodeCount is the number of nodes captured.
-func (c *Capture) NodeCount() int { return len(c.nodes) }
+func (c *Capture) NodeCount() int {
+	c.prepare()
+	if c.list != nil {
+		return len(c.list)
+	}
+	return c.nodes
+}
 
 // LastZxid is the zxid of the last txn applied before the capture.
 func (c *Capture) LastZxid() int64 { return c.lastZxid }
 
-// sort orders nodes by path and sessions by id, once.
-func (c *Capture) sort() {
-	if c.sorted {
+// prepare, once and off the tree's lock, sorts the sessions and the saved
+// nodes, drops the walk's records of nodes that are also saved (recorded
+// before their path changed), and counts nodes, bytes and ACL uses.
+func (c *Capture) prepare() {
+	if c.prepared {
 		return
 	}
-	c.order = slices.Grow(c.order[:0], len(c.nodes))
-	for i := range c.nodes {
-		c.order = append(c.order, capturedKey{path: c.nodes[i].path, i: int32(i)})
-	}
-	clear(c.order[len(c.order):cap(c.order)]) // drop what the last use referenced
-	slices.SortFunc(c.order, func(a, b capturedKey) int { return strings.Compare(a.path, b.path) })
+	c.prepared = true
 	slices.SortFunc(c.sessions, func(a, b capturedSession) int { return cmp.Compare(a.id, b.id) })
-	c.sorted = true
+	slices.SortFunc(c.saved, func(a, b savedNode) int { return strings.Compare(a.path, b.path) })
+	if len(c.saved) > 0 {
+		saved := make(map[*Node]struct{}, len(c.saved))
+		for _, s := range c.saved {
+			saved[s.node] = struct{}{}
+		}
+		for i := range c.recs {
+			if _, dup := saved[c.recs[i].node]; dup {
+				c.recs[i].skip = true
+			}
+		}
+	}
+	counts := map[acl.ACLRef]int64{}
+	var lastRef acl.ACLRef
+	var lastCount int64
+	count := func(ref acl.ACLRef) {
+		if ref != lastRef {
+			counts[lastRef] += lastCount
+			lastRef, lastCount = ref, 0
+		}
+		lastCount++
+	}
+	var n int64
+	// Path lengths from the walk's structure: a stack of (end, path
+	// length) of the records whose subtree is being gone through.
+	type open struct {
+		end  int32
+		plen int
+	}
+	var stack []open
+	for i := range c.recs {
+		r := &c.recs[i]
+		for len(stack) > 0 && stack[len(stack)-1].end <= int32(i) {
+			stack = stack[:len(stack)-1]
+		}
+		plen := 1 // the root, "/"
+		if len(stack) > 0 {
+			parent := stack[len(stack)-1].plen
+			plen = parent + int(r.node.nlen)
+			if parent > 1 {
+				plen++ // the slash between a parent other than the root and the name
+			}
+		}
+		if r.end > int32(i)+1 {
+			stack = append(stack, open{r.end, plen})
+		}
+		if !r.skip {
+			c.nodes++
+			n += snapNodeLen + int64(plen+len(r.node.data))
+			count(r.node.acl)
+		}
+	}
+	for _, s := range c.saved {
+		c.nodes++
+		n += snapNodeLen + int64(len(s.path)+len(s.node.data))
+		count(s.node.acl)
+	}
+	c.nodeBytes = n
+	count(0) // flush the last run
+	acls := c.acls[:0]
+	for _, a := range c.acls {
+		if a.count = counts[a.ref]; a.count > 0 {
+			acls = append(acls, a)
+		}
+	}
+	c.acls = acls
+}
+
+// each calls fn with every node captured, in path order, until fn returns
+// false; it reports whether fn always returned true. path is valid only
+// during the call. REQUIRES: prepared.
+func (c *Capture) each(fn func(path []byte, n *Node) bool) bool {
+	if c.list != nil {
+		for i := range c.list {
+			if !fn([]byte(c.list[i].path), &c.list[i].node) {
+				return false
+			}
+		}
+		return true
+	}
+	if len(c.recs) == 0 {
+		return true
+	}
+	w := &capWriter{c: c, fn: fn}
+	path := append(make([]byte, 0, 256), '/')
+	return w.node(path, c.recs[0].written()) && w.dir(0, path, 0) && w.node(nil, nil)
+}
+
+// capWriter merges the walk's records, in path order, with the saved nodes.
+type capWriter struct {
+	c       *Capture
+	fn      func(path []byte, n *Node) bool
+	saved   int             // next saved node to write
+	scratch [][]capturedKey // per depth, reused
+}
+
+// capturedKey is one thing to write in a directory: a child node, or the
+// subtree below it (whose paths all start with the child's name and "/").
+type capturedKey struct {
+	name string
+	i    int32 // the child's record
+	sub  bool
+}
+
+// node writes the saved nodes before path, then n (unless nil); nil path:
+// the rest of the saved nodes.
+func (w *capWriter) node(path []byte, n *Node) bool {
+	for ; w.saved < len(w.c.saved); w.saved++ {
+		s := &w.c.saved[w.saved]
+		if path != nil && s.path >= string(path) {
+			break
+		}
+		if !w.fn(stringBytes(s.path), s.node) {
+			return false
+		}
+	}
+	return n == nil || w.fn(path, n)
+}
+
+// dir writes the subtree below record i, whose path is path, in path order.
+func (w *capWriter) dir(i int32, path []byte, depth int) bool {
+	recs := w.c.recs
+	if depth == len(w.scratch) {
+		w.scratch = append(w.scratch, nil)
+	}
+	keys := w.scratch[depth][:0]
+	for j := i + 1; j < recs[i].end; j = recs[j].end {
+		name := recs[j].node.name()
+		keys = append(keys, capturedKey{name: name, i: j})
+		if recs[j].end > j+1 {
+			keys = append(keys, capturedKey{name: name, i: j, sub: true})
+		}
+	}
+	slices.SortFunc(keys, func(a, b capturedKey) int { return compareKeys(a.name, a.sub, b.name, b.sub) })
+	w.scratch[depth] = keys
+	for _, k := range keys {
+		p := appendChild(path, k.name)
+		if k.sub {
+			if !w.dir(k.i, p, depth+1) {
+				return false
+			}
+		} else if !w.node(p, recs[k.i].written()) {
+			return false
+		}
+	}
+	clear(keys) // drop the names
+	return true
+}
+
+// compareKeys orders the keys of one directory as their paths sort: a
+// child named a (sub false), or the subtree below it, all of whose paths
+// continue with a+"/" (sub true). So "a" < "a-b" < "a-b/c" < "a/c".
+func compareKeys(a string, asub bool, b string, bsub bool) int {
+	n := min(len(a), len(b))
+	if c := strings.Compare(a[:n], b[:n]); c != 0 {
+		return c
+	}
+	return cmp.Compare(keyByte(a, n, asub), keyByte(b, n, bsub))
+}
+
+// keyByte is byte i of a key: of the name, then '/' for a subtree, then
+// nothing (-1).
+func keyByte(name string, i int, sub bool) int {
+	switch {
+	case i < len(name):
+		return int(name[i])
+	case sub:
+		return '/'
+	}
+	return -1
 }
 
 // Size is the length of the serialization WriteTo writes.
 func (c *Capture) Size() int64 {
+	c.prepare()
 	n := int64(snapHeaderLen + snapTrailerLen)
 	for _, a := range c.acls {
 		n += snapACLLen
@@ -219,8 +414,11 @@ func (c *Capture) Size() int64 {
 	for _, s := range c.sessions {
 		n += snapSessLen + int64(len(s.passwd))
 	}
-	for i := range c.nodes {
-		n += snapNodeLen + int64(len(c.nodes[i].path)+len(c.nodes[i].node.data))
+	if c.list == nil {
+		return n + c.nodeBytes
+	}
+	for i := range c.list {
+		n += snapNodeLen + int64(len(c.list[i].path)+len(c.list[i].node.data))
 	}
 	return n
 }
@@ -228,10 +426,11 @@ func (c *Capture) Size() int64 {
 // WriteTo writes the serialization described at the top of this file. It
 // runs without the tree's lock and implements io.WriterTo.
 func (c *Capture) WriteTo(w io.Writer) (int64, error) {
-	if len(c.nodes) > math.MaxInt32 || len(c.acls) > math.MaxInt32 || len(c.sessions) > math.MaxInt32 {
-		return 0, fmt.Errorf("tree: snapshot of %d nodes, %d sessions: too large", len(c.nodes), len(c.sessions))
+	c.prepare()
+	nodes := c.NodeCount()
+	if nodes > math.MaxInt32 || len(c.acls) > math.MaxInt32 || len(c.sessions) > math.MaxInt32 {
+		return 0, fmt.Errorf("tree: snapshot of %d nodes, %d sessions: too large", nodes, len(c.sessions))
 	}
-	c.sort()
 	sw := &snapWriter{w: w, buf: make([]byte, 0, snapFlushAt+4096)}
 	b := append(sw.buf, snapMagic...)
 	b = binary.BigEndian.AppendUint32(b, snapVersion)
@@ -239,7 +438,7 @@ func (c *Capture) WriteTo(w io.Writer) (int64, error) {
 	b = binary.BigEndian.AppendUint64(b, uint64(c.lastZxid))
 	b = binary.BigEndian.AppendUint32(b, uint32(len(c.acls)))
 	b = binary.BigEndian.AppendUint32(b, uint32(len(c.sessions)))
-	sw.buf = binary.BigEndian.AppendUint64(b, uint64(len(c.nodes)))
+	sw.buf = binary.BigEndian.AppendUint64(b, uint64(nodes))
 	for _, a := range c.acls {
 		b := binary.BigEndian.AppendUint64(sw.buf, uint64(a.ref))
 		b = binary.BigEndian.AppendUint64(b, uint64(a.count))
@@ -261,11 +460,11 @@ func (c *Capture) WriteTo(w io.Writer) (int64, error) {
 		sw.buf = append(b, s.passwd...)
 		sw.maybeFlush()
 	}
-	for _, k := range c.order {
-		cn := &c.nodes[k.i]
-		n := &cn.node
-		if len(cn.path) > math.MaxInt32 || len(n.data) > math.MaxInt32 {
-			return sw.n, fmt.Errorf("tree: snapshot of %s: path or data too long", cn.path)
+	var tooLong error
+	c.each(func(path []byte, n *Node) bool {
+		if len(path) > math.MaxInt32 || len(n.data) > math.MaxInt32 {
+			tooLong = fmt.Errorf("tree: snapshot of %s: path or data too long", path)
+			return false
 		}
 		b := binary.BigEndian.AppendUint64(sw.buf, uint64(n.czxid))
 		b = binary.BigEndian.AppendUint64(b, uint64(n.mzxid))
@@ -277,13 +476,17 @@ func (c *Capture) WriteTo(w io.Writer) (int64, error) {
 		b = binary.BigEndian.AppendUint32(b, uint32(n.aversion))
 		b = binary.BigEndian.AppendUint64(b, uint64(n.ephemeralOwner))
 		b = binary.BigEndian.AppendUint64(b, uint64(n.acl))
-		b = binary.BigEndian.AppendUint32(b, uint32(len(cn.path)))
+		b = binary.BigEndian.AppendUint32(b, uint32(len(path)))
 		b = binary.BigEndian.AppendUint32(b, uint32(len(n.data)))
-		sw.buf = append(b, cn.path...)
+		sw.buf = append(b, path...)
 		sw.data(n.data)
-		if sw.err != nil {
-			return sw.n, sw.err
-		}
+		return sw.err == nil
+	})
+	if tooLong != nil {
+		return sw.n, tooLong
+	}
+	if sw.err != nil {
+		return sw.n, sw.err
 	}
 	b = binary.BigEndian.AppendUint64(sw.buf, uint64(c.ephemerals))
 	sw.buf = append(b, snapEndMagic...)
@@ -329,10 +532,10 @@ func (sw *snapWriter) maybeFlush() {
 }
 
 // data appends d, or writes it directly if it is large.
-func (sw *snapWriter) data(d []byte) {
+func (sw *snapWriter) data(d string) {
 	if len(d) >= snapFlushAt {
 		sw.flush()
-		sw.write(d)
+		sw.write(stringBytes(d))
 		return
 	}
 	sw.buf = append(sw.buf, d...)

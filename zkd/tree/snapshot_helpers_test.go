@@ -210,7 +210,7 @@ func snapBytes(tb testing.TB, t *Tree) []byte {
 func snapDump(t *Tree) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lastZxid=%d nodes=%d ephemerals=%d dataSize=%d acls=%d\n",
-		t.lastZxid, len(t.nodes), t.ephemerals, t.dataSize, t.acls.Len())
+		t.lastZxid, t.count, t.ephemerals, t.dataSize, t.acls.Len())
 	uses := map[string]int64{}
 	for ref, list := range t.acls.All {
 		uses[fmt.Sprint(list)] += t.acls.Count(ref)
@@ -240,12 +240,16 @@ func snapDump(t *Tree) string {
 func snapCheckLinks(tb testing.TB, t *Tree) {
 	tb.Helper()
 	want := map[string][]string{}
-	for p := range t.nodes {
+	nodes := allNodes(t)
+	for p := range nodes {
 		if p != RootPath {
 			want[ParentPath(p)] = append(want[ParentPath(p)], childName(p))
 		}
 	}
-	for p, n := range t.nodes {
+	if len(nodes) != t.count {
+		tb.Errorf("%d nodes found, the tree counts %d", len(nodes), t.count)
+	}
+	for p, n := range nodes {
 		w := want[p]
 		slices.Sort(w)
 		if got := n.Children(); !slices.Equal(got, w) && len(got)+len(w) > 0 {
@@ -295,4 +299,27 @@ func snapSmall(tb testing.TB) []byte {
 	}
 	g.apply(proto.OpSetACL, 0x31, &proto.SetACLRequest{Path: "/a", ACL: g.aclPool[6], Version: -1})
 	return snapBytes(tb, g.t)
+}
+
+// allNodes returns every node of t by path.
+func allNodes(t *Tree) map[string]*Node {
+	nodes := map[string]*Node{}
+	t.Walk(func(p string, n *Node) { nodes[p] = n })
+	return nodes
+}
+
+// flatten turns c into a list of copies of its nodes in path order
+// (Capture.list), which WriteTo then writes as it is: tests change it to
+// write bad snapshots.
+func (c *Capture) flatten() {
+	c.prepare()
+	c.each(func(path []byte, n *Node) bool {
+		cn := capturedNode{path: string(path), node: *n}
+		cn.node.nlen = 0 // a copy has no name after it
+		c.list = append(c.list, cn)
+		return true
+	})
+	if c.list == nil {
+		c.list = []capturedNode{}
+	}
 }

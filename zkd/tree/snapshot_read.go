@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 
 	"zkd/zkd/acl"
 	"zkd/zkd/proto"
@@ -42,10 +43,6 @@ func ReadSnapshot(r io.Reader, opts Options) (*Tree, error) {
 	t.lastZxid = sr.lastZxid
 	counts := sr.aclTable(t.acls, nACLs)
 	sr.sessions(t, nSess)
-	if avail < 0 {
-		nNodes = min(nNodes, 1<<20) // only a size hint, from a length unchecked so far
-	}
-	t.nodes = make(map[string]*Node, nNodes)
 	sr.nodes(t, nNodes)
 	sr.trailer(t, counts)
 	if sr.err != nil {
@@ -265,50 +262,78 @@ func (sr *snapReader) sessions(t *Tree, n int) {
 }
 
 func (sr *snapReader) nodes(t *Tree, count int) {
-	prev := ""
+	l := &linker{t: t}
 	for i := 0; i < count && sr.err == nil; i++ {
 		at := sr.off
 		b := sr.fixed(snapNodeLen)
 		if b == nil {
 			break
 		}
-		n := &Node{
-			czxid:          int64(binary.BigEndian.Uint64(b)),
-			mzxid:          int64(binary.BigEndian.Uint64(b[8:])),
-			pzxid:          int64(binary.BigEndian.Uint64(b[16:])),
-			ctime:          int64(binary.BigEndian.Uint64(b[24:])),
-			mtime:          int64(binary.BigEndian.Uint64(b[32:])),
-			version:        int32(binary.BigEndian.Uint32(b[40:])),
-			cversion:       int32(binary.BigEndian.Uint32(b[44:])),
-			aversion:       int32(binary.BigEndian.Uint32(b[48:])),
-			ephemeralOwner: int64(binary.BigEndian.Uint64(b[52:])),
-			acl:            acl.ACLRef(binary.BigEndian.Uint64(b[60:])),
-		}
+		var hdr Node
+		hdr.czxid = int64(binary.BigEndian.Uint64(b))
+		hdr.mzxid = int64(binary.BigEndian.Uint64(b[8:]))
+		hdr.pzxid = int64(binary.BigEndian.Uint64(b[16:]))
+		hdr.ctime = int64(binary.BigEndian.Uint64(b[24:]))
+		hdr.mtime = int64(binary.BigEndian.Uint64(b[32:]))
+		hdr.version = int32(binary.BigEndian.Uint32(b[40:]))
+		hdr.cversion = int32(binary.BigEndian.Uint32(b[44:]))
+		hdr.aversion = int32(binary.BigEndian.Uint32(b[48:]))
+		hdr.ephemeralOwner = int64(binary.BigEndian.Uint64(b[52:]))
+		hdr.acl = acl.ACLRef(binary.BigEndian.Uint64(b[60:]))
 		pl := sr.length(at+68, binary.BigEndian.Uint32(b[68:]), "path")
 		dl := sr.length(at+72, binary.BigEndian.Uint32(b[72:]), "data")
-		path := sr.str(pl)
-		if dl > 0 {
-			n.data = sr.bytes(dl)
+		// The path goes into the linker's buffer: the tree keeps names
+		// only, in the nodes.
+		if pl <= sr.r.Size() {
+			l.path = append(l.path[:0], sr.fixed(pl)...)
+		} else {
+			l.path = sr.bytes(pl)
 		}
 		if sr.err != nil {
 			break
 		}
-		if msg := t.link(path, n, i == 0, prev); msg != "" {
-			sr.badf(at, "node %q: %s", path, msg)
+		n, buf := allocNode(bytesString(l.path[strings.LastIndexByte(bytesString(l.path), '/')+1:]), dl)
+		switch {
+		case buf != nil && dl <= sr.r.Size():
+			copy(buf, sr.fixed(dl))
+			hdr.data = bytesString(buf)
+		case buf != nil:
+			copy(buf, sr.bytes(dl))
+			hdr.data = bytesString(buf)
+		case dl > 0:
+			hdr.data = bytesString(sr.bytes(dl)) // a new slice, never written again
+		}
+		if sr.err != nil {
 			break
 		}
-		prev = path
+		hdr.nlen = n.nlen
+		*n = hdr
+		if msg := l.link(n, i == 0); msg != "" {
+			sr.badf(at, "node %q: %s", l.path, msg)
+			break
+		}
 	}
 }
 
-// link adds a decoded node to the tree, or says why it cannot be.
-func (t *Tree) link(path string, n *Node, first bool, prev string) string {
+// linker adds decoded nodes, in path order, to a tree being loaded.
+type linker struct {
+	t          *Tree
+	path       []byte // the node being linked
+	prev       []byte // the node linked before it
+	parent     *Node  // the last parent looked up, at parentPath
+	parentPath []byte
+}
+
+// link adds n, the node at l.path, or says why it cannot be.
+func (l *linker) link(n *Node, first bool) string {
+	t := l.t
+	path := bytesString(l.path) // for this call only: l.path is reused
 	if first {
 		if path != RootPath {
 			return "the first node must be the root"
 		}
-	} else if path <= prev {
-		return fmt.Sprintf("not after %q: paths must ascend", prev)
+	} else if path <= bytesString(l.prev) {
+		return fmt.Sprintf("not after %q: paths must ascend", l.prev)
 	}
 	if ValidatePath(path, false) != nil {
 		return "invalid path"
@@ -316,26 +341,37 @@ func (t *Tree) link(path string, n *Node, first bool, prev string) string {
 	if !t.acls.Retain(n.acl) {
 		return fmt.Sprintf("unknown ACL ref %d", n.acl)
 	}
-	if path != RootPath {
-		parent := t.nodes[ParentPath(path)]
+	if first {
+		t.root = n
+	} else {
+		// Siblings come one after another, mostly: the parent of the last
+		// node is likely this one's.
+		slash := strings.LastIndexByte(path, '/')
+		parentPath := path[:max(slash, 1)]
+		if l.parent == nil || bytesString(l.parentPath) != parentPath {
+			l.parent = t.lookup(parentPath)
+			l.parentPath = append(l.parentPath[:0], parentPath...)
+		}
+		parent := l.parent
 		switch {
 		case parent == nil:
 			return "parent missing"
 		case ownerKind(parent.ephemeralOwner) == kindEphemeral:
 			return "parent is ephemeral"
 		}
-		parent.addChild(childName(path))
+		parent.addChild(n) // new there: paths ascend
 	}
 	if ownerKind(n.ephemeralOwner) == kindEphemeral {
 		s := t.sessions[n.ephemeralOwner]
 		if s == nil {
 			return fmt.Sprintf("ephemeral of unknown session %#x", n.ephemeralOwner)
 		}
-		s.ephemerals[path] = struct{}{}
+		s.ephemerals[strings.Clone(path)] = struct{}{}
 		t.ephemerals++
 	}
-	t.nodes[path] = n
+	t.count++
 	t.dataSize += nodeSize(path, n.data)
+	l.prev = append(l.prev[:0], l.path...)
 	return ""
 }
 

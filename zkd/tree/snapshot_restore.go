@@ -38,21 +38,22 @@ func (t *Tree) RestoreNode(path string, data []byte, st PersistedStat, acls []pr
 			return bad("ephemeral of unknown session %#x", st.EphemeralOwner)
 		}
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		parentPath := ParentPath(path)
-		parent := t.nodes[parentPath]
+		parent := t.lookup(parentPath)
 		switch {
 		case parent == nil:
 			return bad("parent %s missing", parentPath)
 		case ownerKind(parent.ephemeralOwner) == kindEphemeral:
 			return bad("parent %s is ephemeral", parentPath)
 		}
-		n = &Node{acl: acl.OpenACLUnsafeRef}
-		t.nodes[path] = n
-		parent.addChild(childName(path))
-		t.dataSize += nodeSize(path, nil)
-	} else if sess != nil && len(n.children) > 0 {
+		n = newNode(childName(path), nil)
+		n.acl = acl.OpenACLUnsafeRef
+		parent.addChild(n)
+		t.count++
+		t.dataSize += nodeSize(path, "")
+	} else if sess != nil && n.NumChildren() > 0 {
 		return bad("an ephemeral cannot have children")
 	}
 	if ownerKind(n.ephemeralOwner) == kindEphemeral {
@@ -68,15 +69,13 @@ func (t *Tree) RestoreNode(path string, data []byte, st PersistedStat, acls []pr
 	t.dataSize += int64(len(data) - len(n.data))
 	ref := t.acls.Intern(acls)
 	t.acls.Release(n.acl)
-	*n = Node{
-		data:     cloneBytes(data),
-		children: n.children,
-		czxid:    st.Czxid, mzxid: st.Mzxid, pzxid: st.Pzxid,
-		ctime: st.Ctime, mtime: st.Mtime,
-		version: st.Version, cversion: st.Cversion, aversion: st.Aversion,
-		ephemeralOwner: st.EphemeralOwner,
-		acl:            ref,
-	}
+	r := n.withData(data)
+	r.czxid, r.mzxid, r.pzxid = st.Czxid, st.Mzxid, st.Pzxid
+	r.ctime, r.mtime = st.Ctime, st.Mtime
+	r.version, r.cversion, r.aversion = st.Version, st.Cversion, st.Aversion
+	r.ephemeralOwner = st.EphemeralOwner
+	r.acl = ref
+	t.replace(path, r)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -33,7 +34,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			g := snapRandomTree(t, tt.seed, tt.steps)
 			snap := snapBytes(t, g.t)
 			depth, kinds := 0, map[nodeKind]int{}
-			for p, n := range g.t.nodes {
+			for p, n := range allNodes(g.t) {
 				depth = max(depth, strings.Count(p, "/"))
 				kinds[ownerKind(n.ephemeralOwner)]++
 			}
@@ -137,7 +138,7 @@ func TestCaptureIsolated(t *testing.T) {
 	const own = 0xabcdef
 	g.apply(proto.OpCreateSession, own, &CreateSessionBody{Timeout: 5000})
 	changed := 0
-	for p := range g.t.nodes {
+	for p := range allNodes(g.t) {
 		if r := g.apply(proto.OpSetData, own, &proto.SetDataRequest{Path: p, Data: []byte("changed"), Version: -1}); r.Err == proto.ErrOK {
 			changed++
 		}
@@ -179,7 +180,7 @@ func TestCaptureIntoReuses(t *testing.T) {
 		if !bytes.Equal(buf.Bytes(), snapBytes(t, tr)) {
 			t.Fatalf("capture %d differs from a fresh one", i)
 		}
-		if tail := c.nodes[len(c.nodes):cap(c.nodes)]; len(tail) > 0 && tail[0].path != "" {
+		if tail := c.recs[len(c.recs):cap(c.recs)]; len(tail) > 0 && tail[0].node != nil {
 			t.Fatalf("capture %d keeps stale nodes beyond its length", i)
 		}
 	}
@@ -236,10 +237,9 @@ func TestReadSnapshotRejects(t *testing.T) {
 	}
 	// node returns the captured node at path.
 	node := func(c *Capture, path string) *capturedNode {
-		c.sort()
-		for _, k := range c.order {
-			if k.path == path {
-				return &c.nodes[k.i]
+		for i := range c.list {
+			if c.list[i].path == path {
+				return &c.list[i]
 			}
 		}
 		t.Fatalf("no %s", path)
@@ -258,7 +258,7 @@ func TestReadSnapshotRejects(t *testing.T) {
 		{name: "no nodes", bytes: func(_ *Capture, b []byte) { clear(b[32:40]) }, want: "offset 32: 0 nodes"},
 		{name: "too many acls", bytes: func(_ *Capture, b []byte) { b[24] = 0x7f }, want: "offset 24:"},
 		{name: "path length", bytes: func(c *Capture, b []byte) {
-			last := &c.nodes[c.order[len(c.order)-1].i]
+			last := &c.list[len(c.list)-1]
 			at := len(b) - snapTrailerLen - snapNodeLen - len(last.path) - len(last.node.data)
 			b[at+68] = 0x70
 		}, want: "path length"},
@@ -268,21 +268,22 @@ func TestReadSnapshotRejects(t *testing.T) {
 		{name: "acl count zero", capture: func(c *Capture) { c.acls[0].count = 0 }, want: "offset 48: ACL ref 1 has count 0"},
 		{name: "unknown ref", capture: func(c *Capture) { node(c, "/c").node.acl = 99 }, want: "unknown ACL ref 99"},
 		{name: "missing session", capture: func(c *Capture) { c.sessions = c.sessions[:0] }, want: `node "/e": ephemeral of unknown session 0x5`},
-		{name: "missing parent", capture: func(c *Capture) { node(c, "/a").path = "/Z"; c.sorted = false }, want: `node "/a/b": parent missing`},
+		{name: "missing parent", capture: func(c *Capture) { node(c, "/a").path = "/Z"; sortList(c) }, want: `node "/a/b": parent missing`},
 		{name: "ephemeral parent", capture: func(c *Capture) { node(c, "/a").node.ephemeralOwner = 0x5; c.ephemerals++ }, want: `node "/a/b": parent is ephemeral`},
 		{name: "bad path", capture: func(c *Capture) { node(c, "/c").path = "/c/" }, want: `"/c/": invalid path`},
-		{name: "root not first", capture: func(c *Capture) { node(c, "/").path = "/0"; c.sorted = false }, want: "the first node must be the root"},
-		{name: "order", capture: func(c *Capture) { c.sort(); c.order[2], c.order[3] = c.order[3], c.order[2] }, want: "paths must ascend"},
+		{name: "root not first", capture: func(c *Capture) { node(c, "/").path = "/0"; sortList(c) }, want: "the first node must be the root"},
+		{name: "order", capture: func(c *Capture) { c.list[2], c.list[3] = c.list[3], c.list[2] }, want: "paths must ascend"},
 		{name: "ephemeral count", capture: func(c *Capture) { c.ephemerals = 7 }, want: "7 ephemerals recorded, 1 loaded"},
 		{name: "session order", capture: func(c *Capture) {
 			c.sessions = append(c.sessions, capturedSession{id: 1})
-			c.sort()
+			slices.SortFunc(c.sessions, func(a, b capturedSession) int { return cmp.Compare(a.id, b.id) })
 			c.sessions[0], c.sessions[1] = c.sessions[1], c.sessions[0]
 		}, want: "ids must ascend"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := base().Capture()
+			c.flatten()
 			if tt.capture != nil {
 				tt.capture(c)
 			}
@@ -353,7 +354,7 @@ func TestRestoreBuildsSameTree(t *testing.T) {
 	src.Walk(func(p string, n *Node) {
 		st := PersistedStat{Czxid: n.czxid, Mzxid: n.mzxid, Pzxid: n.pzxid, Ctime: n.ctime, Mtime: n.mtime,
 			Version: n.version, Cversion: n.cversion, Aversion: n.aversion, EphemeralOwner: n.ephemeralOwner}
-		if e := dst.RestoreNode(p, n.data, st, src.ACL(n)); e != nil && err == nil {
+		if e := dst.RestoreNode(p, n.Data(), st, src.ACL(n)); e != nil && err == nil {
 			err = e
 		}
 	})
@@ -407,4 +408,9 @@ func TestRestoreNodeRejects(t *testing.T) {
 	if tr.EphemeralCount() != 0 || len(tr.Session(0x9).Ephemerals()) != 0 || tr.Get("/e").version != 3 {
 		t.Fatalf("ephemeral bookkeeping after replace: %d %v", tr.EphemeralCount(), tr.Session(0x9).Ephemerals())
 	}
+}
+
+// sortList puts a flattened capture's list back in path order.
+func sortList(c *Capture) {
+	slices.SortFunc(c.list, func(a, b capturedNode) int { return strings.Compare(a.path, b.path) })
 }

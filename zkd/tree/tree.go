@@ -51,7 +51,8 @@ type Options struct {
 // Tree is the znode tree plus the sessions table.
 type Tree struct {
 	opts     Options
-	nodes    map[string]*Node
+	root     *Node // the current version of "/"; every node hangs below it
+	count    int   // nodes in the tree, the root included
 	sessions map[int64]*Session
 	acls     *acl.ACLCache
 
@@ -61,7 +62,7 @@ type Tree struct {
 
 	journal []func() // undo steps while applying a multi; nil otherwise
 
-	// cow holds, while a stepwise capture runs, each changed node's state
+	// cow holds, while a stepwise capture runs, each changed path's node
 	// at the capture's start (capture_cow.go); nil otherwise.
 	cow map[string]*Node
 }
@@ -70,18 +71,20 @@ type Tree struct {
 func New(opts Options) *Tree {
 	t := &Tree{
 		opts:     opts,
-		nodes:    make(map[string]*Node),
 		sessions: make(map[int64]*Session),
 		acls:     acl.NewACLCache(),
 	}
-	open := t.acls.Intern(proto.OpenACLUnsafe())
-	t.nodes[RootPath] = &Node{acl: open}
-	t.dataSize = nodeSize(RootPath, nil)
+	t.root = newNode("", nil)
+	t.root.acl = t.acls.Intern(proto.OpenACLUnsafe())
+	t.count = 1
+	t.dataSize = nodeSize(RootPath, "")
 	t.insertSpecial(ProcPath, proto.OpenACLUnsafe())
 	t.insertSpecial(QuotaPath, proto.OpenACLUnsafe())
 	t.insertSpecial(ConfigPath, []proto.ACL{{Perms: proto.PermRead, ID: proto.WorldAnyone}})
 	// ZooKeeper creates the config node with aversion -1 (addConfigNode).
-	t.nodes[ConfigPath].aversion = -1
+	cfg := t.Get(ConfigPath).clone()
+	cfg.aversion = -1
+	t.replace(ConfigPath, cfg)
 	t.setConfig()
 	return t
 }
@@ -90,27 +93,71 @@ func New(opts Options) *Tree {
 // static ensembles show it: version -1, mtime when the member set it, the
 // zxids 0.
 func (t *Tree) setConfig() {
-	n := t.nodes[ConfigPath]
-	if t.opts.Config == nil || n == nil {
+	old := t.Get(ConfigPath)
+	if t.opts.Config == nil || old == nil {
 		return
 	}
-	t.dataSize += int64(len(t.opts.Config)) - int64(len(n.data))
-	n.data = append([]byte(nil), t.opts.Config...)
+	n := old.withData(t.opts.Config)
+	t.dataSize += int64(len(n.data)) - int64(len(old.data))
 	n.version = -1
 	n.mtime = time.Now().UnixMilli()
+	t.replace(ConfigPath, n)
 }
 
+// insertSpecial adds one of ZooKeeper's own nodes to a tree being built.
 func (t *Tree) insertSpecial(path string, acl []proto.ACL) {
-	n := &Node{acl: t.acls.Intern(acl)}
-	t.nodes[path] = n
-	t.nodes[ParentPath(path)].addChild(childName(path))
-	t.dataSize += nodeSize(path, nil)
+	n := newNode(childName(path), nil)
+	n.acl = t.acls.Intern(acl)
+	t.Get(ParentPath(path)).addChild(n)
+	t.count++
+	t.dataSize += nodeSize(path, "")
+}
+
+// addChild adds child to n's children, in place: for trees being built,
+// and for Apply on a version it has just made.
+func (n *Node) addChild(child *Node) {
+	if n.children == nil {
+		n.children = &dir{}
+	}
+	n.children.add(child)
+}
+
+// lookup returns the node at path, or nil. Paths are not validated: a
+// malformed one (empty, relative, with an empty segment or a trailing
+// slash) names no node, since no node has an empty name.
+func (t *Tree) lookup(path string) *Node {
+	if len(path) == 0 || path[0] != '/' {
+		return nil
+	}
+	if path == RootPath {
+		return t.root
+	}
+	n, rest := t.root, path[1:]
+	for {
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			return n.child(rest)
+		}
+		if n = n.child(rest[:i]); n == nil {
+			return nil
+		}
+		rest = rest[i+1:]
+	}
+}
+
+// replace puts n, a new version of the node at path, in its place.
+func (t *Tree) replace(path string, n *Node) {
+	if path == RootPath {
+		t.root = n
+		return
+	}
+	t.lookup(ParentPath(path)).children.set(n)
 }
 
 // nodeSize is a node's share of approximate_data_size as ZooKeeper's
 // DataTree.getNodeSize counts it: the path in Java chars (UTF-16 units)
 // plus the data in bytes.
-func nodeSize(path string, data []byte) int64 {
+func nodeSize(path string, data string) int64 {
 	n := 0
 	for _, r := range path {
 		if r > 0xffff {
@@ -122,8 +169,9 @@ func nodeSize(path string, data []byte) int64 {
 	return int64(n + len(data))
 }
 
-// Get returns the node at path, or nil.
-func (t *Tree) Get(path string) *Node { return t.nodes[path] }
+// Get returns the node at path, or nil. The node is the path's current
+// version: it never changes, but a later Apply may replace it.
+func (t *Tree) Get(path string) *Node { return t.lookup(path) }
 
 // ACL returns the ACL list of n. Callers must not modify it.
 func (t *Tree) ACL(n *Node) []proto.ACL { return t.acls.Get(n.acl) }
@@ -134,7 +182,7 @@ func (t *Tree) LastZxid() int64 { return t.lastZxid }
 // NodeCount is mntr's zk_znode_count. ZooKeeper's node map holds the root
 // twice (as "" and "/"), so a fresh 3.8 server reports 5; tools and alerts
 // built on it expect that, so count the same way.
-func (t *Tree) NodeCount() int { return len(t.nodes) + 1 }
+func (t *Tree) NodeCount() int { return t.count + 1 }
 
 // EphemeralCount is the number of ephemeral znodes.
 func (t *Tree) EphemeralCount() int { return t.ephemerals }
@@ -160,13 +208,20 @@ func (t *Tree) SessionCount() int { return len(t.sessions) }
 
 // CountDescendants counts every node below path (getAllChildrenNumber).
 func (t *Tree) CountDescendants(path string) int {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return 0
 	}
-	total := 0
-	for c := range n.children {
-		total += 1 + t.CountDescendants(joinPath(path, c))
+	return countBelow(n)
+}
+
+func countBelow(n *Node) int {
+	if n.children == nil {
+		return 0
+	}
+	total := n.children.n
+	for c := range n.children.all {
+		total += countBelow(c)
 	}
 	return total
 }
@@ -191,14 +246,9 @@ func (t *Tree) EphemeralsWithPrefix(session int64, prefix string) []string {
 
 // Walk visits every node in path order (parents before children).
 func (t *Tree) Walk(fn func(path string, n *Node)) {
-	paths := make([]string, 0, len(t.nodes))
-	for p := range t.nodes {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		fn(p, t.nodes[p])
-	}
+	c := t.CaptureInto(nil)
+	c.prepare()
+	c.each(func(path []byte, n *Node) bool { fn(string(path), n); return true })
 }
 
 // ContainerCandidates lists containers and TTL nodes that a deleteContainer
@@ -206,14 +256,21 @@ func (t *Tree) Walk(fn func(path string, n *Node)) {
 // the leader's guess of what is worth proposing (ContainerManager).
 func (t *Tree) ContainerCandidates(now int64, limit int) []string {
 	var out []string
-	for p, n := range t.nodes {
-		if len(n.children) > 0 {
-			continue
+	var walk func(path []byte, n *Node)
+	walk = func(path []byte, n *Node) {
+		if n.children == nil {
+			return
 		}
-		if removable(n, now) {
-			out = append(out, p)
+		for c := range n.children.all {
+			p := appendChild(path, c.name())
+			if c.NumChildren() > 0 {
+				walk(p, c)
+			} else if removable(c, now) {
+				out = append(out, string(p))
+			}
 		}
 	}
+	walk(append(make([]byte, 0, 256), '/'), t.root)
 	sort.Strings(out)
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
@@ -221,8 +278,17 @@ func (t *Tree) ContainerCandidates(now int64, limit int) []string {
 	return out
 }
 
+// appendChild appends "/name" to the path of a node (held in path with
+// spare capacity), or just name after the root's "/".
+func appendChild(path []byte, name string) []byte {
+	if len(path) > 1 {
+		path = append(path, '/')
+	}
+	return append(path, name...)
+}
+
 func removable(n *Node, now int64) bool {
-	if len(n.children) > 0 {
+	if n.NumChildren() > 0 {
 		return false
 	}
 	switch ownerKind(n.ephemeralOwner) {

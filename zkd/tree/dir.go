@@ -1,0 +1,206 @@
+package tree
+
+import (
+	"hash/maphash"
+	"slices"
+	"strings"
+)
+
+// dir is a node's set of children, keyed by their names (which the
+// children hold themselves): 8 bytes a child, plus the slack of the slice
+// or hash table. Up to 8 children are kept sorted by name; more, in an
+// open-addressing hash table with linear probing, at most 3/4 full (and
+// halved below 3/16). The order children are visited in never decides anything a
+// replica does: what needs an order sorts.
+type dir struct {
+	list []*Node // sorted by name (small), or the hash table's slots (big)
+	n    int     // children
+	big  bool
+}
+
+const (
+	// dirSmall is the most children kept in a sorted list, scanned to
+	// find one.
+	dirSmall = 8
+	// dirMinSlots is the smallest hash table.
+	dirMinSlots = 16
+)
+
+// dirSeed keys the hash of child names; per process, since the layout of
+// a table is never seen outside it.
+var dirSeed = maphash.MakeSeed()
+
+func hashName(name string) uint64 { return maphash.String(dirSeed, name) }
+
+// get returns the child called name, or nil.
+func (d *dir) get(name string) *Node {
+	if !d.big {
+		for _, c := range d.list {
+			if int(c.nlen) == len(name) && c.name() == name {
+				return c
+			}
+		}
+		return nil
+	}
+	if i, ok := d.slot(name); ok {
+		return d.list[i]
+	}
+	return nil
+}
+
+// search finds name in the sorted list: its index, or where it would go.
+func (d *dir) search(name string) (int, bool) {
+	lo, hi := 0, len(d.list)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if d.list[m].name() < name {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(d.list) && d.list[lo].name() == name
+}
+
+// slot finds name in the hash table: its slot, or the empty slot where it
+// would go.
+func (d *dir) slot(name string) (int, bool) {
+	mask := len(d.list) - 1
+	i := int(hashName(name)) & mask
+	for {
+		c := d.list[i]
+		if c == nil {
+			return i, false
+		}
+		if c.name() == name {
+			return i, true
+		}
+		i = (i + 1) & mask
+	}
+}
+
+// add adds child, whose name is not in the set.
+func (d *dir) add(child *Node) {
+	name := child.name()
+	d.n++
+	if !d.big {
+		if d.n <= dirSmall {
+			i, _ := d.search(name)
+			d.list = slices.Insert(d.list, i, child)
+			return
+		}
+		d.rehash(dirMinSlots)
+	} else if d.n*4 > len(d.list)*3 {
+		d.rehash(2 * len(d.list))
+	}
+	i, _ := d.slot(name)
+	d.list[i] = child
+}
+
+// set puts child in place of the child with its name, which is in the set.
+func (d *dir) set(child *Node) {
+	name := child.name()
+	var i int
+	if !d.big {
+		i, _ = d.search(name)
+	} else {
+		i, _ = d.slot(name)
+	}
+	d.list[i] = child
+}
+
+// remove removes the child called name, which is in the set.
+func (d *dir) remove(name string) {
+	d.n--
+	if !d.big {
+		i, _ := d.search(name)
+		d.list = slices.Delete(d.list, i, i+1)
+		return
+	}
+	i, _ := d.slot(name)
+	// Backward-shift deletion: move up whatever would otherwise no longer
+	// be found from its home slot, so no tombstones are needed.
+	mask := len(d.list) - 1
+	for j := i; ; {
+		j = (j + 1) & mask
+		c := d.list[j]
+		if c == nil {
+			break
+		}
+		home := int(hashName(c.name())) & mask
+		// c stays unless its home is cyclically outside (i, j].
+		if (i <= j && (home <= i || home > j)) || (i > j && home <= i && home > j) {
+			d.list[i] = c
+			i = j
+		}
+	}
+	d.list[i] = nil
+	switch {
+	case d.n <= dirSmall/2:
+		d.unhash() // (from at least dirMinSlots/2 children: no thrashing)
+	case len(d.list) > dirMinSlots && d.n*16 < len(d.list)*3:
+		d.rehash(len(d.list) / 2)
+	}
+}
+
+// rehash moves the children into a hash table of size slots.
+func (d *dir) rehash(size int) {
+	old := d.list
+	d.list = make([]*Node, size)
+	d.big = true
+	for _, c := range old {
+		if c != nil {
+			i, _ := d.slot(c.name())
+			d.list[i] = c
+		}
+	}
+}
+
+// unhash moves the children of a hash table back into a sorted list.
+func (d *dir) unhash() {
+	list := make([]*Node, 0, d.n)
+	for _, c := range d.list {
+		if c != nil {
+			list = append(list, c)
+		}
+	}
+	slices.SortFunc(list, func(a, b *Node) int { return strings.Compare(a.name(), b.name()) })
+	d.list, d.big = list, false
+}
+
+// all yields the children, in no particular order. The set must not
+// change meanwhile.
+func (d *dir) all(yield func(*Node) bool) {
+	for _, c := range d.list {
+		if c != nil && !yield(c) {
+			return
+		}
+	}
+}
+
+// nodes appends the children to buf, in no particular order.
+func (d *dir) nodes(buf []*Node) []*Node {
+	if !d.big {
+		return append(buf, d.list...)
+	}
+	for _, c := range d.list {
+		if c != nil {
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
+
+// names returns the children's names, sorted.
+func (d *dir) names() []string {
+	names := make([]string, 0, d.n)
+	for _, c := range d.list {
+		if c != nil {
+			names = append(names, c.name())
+		}
+	}
+	if d.big {
+		slices.Sort(names)
+	}
+	return names
+}
