@@ -98,25 +98,9 @@ func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 // the test fails, keeps every member's whole log: copied to $ENSEMBLE_LOG_DIR
 // or to a new temporary directory that outlives the test, named in the
 // test's log (ztest prints only their last lines, and removes them).
-//
-// A start that fails because two of the free ports the harness picked are
-// the same one (it closes each probe listener before picking the next, so
-// the kernel can hand a port out twice) is retried, twice at most: that is
-// a flaw of the harness, not of the server under test.
 func startEnsemble(t *testing.T, o ztest.EnsembleOptions) *ztest.Ensemble {
 	t.Helper()
-	var e *ztest.Ensemble
-	for attempt := 1; e == nil; attempt++ {
-		var msg string
-		e, msg = tryStartEnsemble(t, o)
-		if e == nil {
-			if attempt < 3 && portClash(msg) {
-				t.Logf("ensemble start %d failed on a port picked twice by the harness; retrying:\n%s", attempt, firstLines(msg, 3))
-				continue
-			}
-			t.Fatal(msg)
-		}
-	}
+	e := ztest.StartEnsemble(t, o)
 	t.Cleanup(func() { // runs before the ensemble's own cleanup
 		if !t.Failed() {
 			return
@@ -148,53 +132,6 @@ func startEnsemble(t *testing.T, o ztest.EnsembleOptions) *ztest.Ensemble {
 		t.Logf("whole member logs kept in %s", dir)
 	})
 	return e
-}
-
-// startTB is the testing.T StartEnsemble gets from startEnsemble: its
-// Fatal panics with a startFatal, which tryStartEnsemble recovers, so that
-// a failed start can be retried. Everything else is the test's own
-// (cleanups included: a failed start's members are stopped at the end).
-type startTB struct{ *testing.T }
-
-type startFatal struct{ msg string }
-
-func (s startTB) Fatal(args ...any) { panic(startFatal{fmt.Sprint(args...)}) }
-
-func (s startTB) Fatalf(format string, args ...any) {
-	panic(startFatal{fmt.Sprintf(format, args...)})
-}
-
-func tryStartEnsemble(t *testing.T, o ztest.EnsembleOptions) (e *ztest.Ensemble, msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, ok := r.(startFatal)
-			if !ok {
-				panic(r)
-			}
-			e, msg = nil, f.msg
-		}
-	}()
-	return ztest.StartEnsemble(startTB{t}, o), ""
-}
-
-// portClash reports whether a failed start's message shows two members, or
-// two ports of one, given the same port: zkd refuses such a zoo.cfg (two
-// wordings), Java fails to bind.
-func portClash(msg string) bool {
-	for _, sign := range []string{"is also used by", "port must be different (both", "Address already in use"} {
-		if strings.Contains(msg, sign) {
-			return true
-		}
-	}
-	return false
-}
-
-func firstLines(s string, n int) string {
-	lines := strings.SplitN(s, "\n", n+1)
-	if len(lines) > n {
-		lines = lines[:n]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // waitLeader waits for one leader among the reachable members and the
