@@ -131,14 +131,10 @@ func (n *Node) handle(ctx context.Context, m *pb.Message) error {
 			"from", m.GetFrom(), "term", m.GetTerm(), "ourTerm", n.term.Load(), "leader", n.leader.Load())
 		return nil
 	}
-	// raft takes no proposal while it knows no leader, and n.IsLeader
-	// lags raft: bound the wait so that this peer's stream (heartbeats
-	// from a new leader among them) is not held up. Once n.term catches
-	// up, later stale forwards are dropped above without waiting.
-	pctx, cancel := context.WithTimeout(ctx, n.electionTimeout())
-	defer cancel()
+	// Once n.term catches up, later stale forwards are dropped above
+	// without waiting.
 	for _, e := range m.GetEntries() {
-		if err := n.rn.Propose(pctx, e.GetData()); err != nil {
+		if err := n.proposeBounded(ctx, e.GetData()); err != nil {
 			return fmt.Errorf("quorum: proposing for member %d: %w", m.GetFrom(), err)
 		}
 	}

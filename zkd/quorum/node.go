@@ -325,16 +325,22 @@ func (n *Node) Propose(ctx context.Context, data []byte) error {
 		n.forward(lead, data)
 		return nil
 	}
-	// raft takes no proposal while it knows no leader, so a leader that
-	// has just stepped down (before n.leader says so) would block here
-	// until the next election; bound the wait so the caller can fail
-	// the write instead. A proposal not taken by then is not in the log.
-	pctx, cancel := context.WithTimeout(ctx, n.electionTimeout())
-	defer cancel()
-	if err := n.rn.Propose(pctx, data); err != nil {
+	if err := n.proposeBounded(ctx, data); err != nil {
 		return fmt.Errorf("quorum: propose: %w", err)
 	}
 	return nil
+}
+
+// proposeBounded hands data to raft, waiting at most an election timeout.
+// raft takes no proposal while it knows no leader, and n.IsLeader lags
+// raft: a leader that has just stepped down would otherwise block its
+// caller (the batcher, or a peer's stream carrying a new leader's
+// heartbeats) until the next election. A proposal not taken by then is
+// not in the log.
+func (n *Node) proposeBounded(ctx context.Context, data []byte) error {
+	pctx, cancel := context.WithTimeout(ctx, n.electionTimeout())
+	defer cancel()
+	return n.rn.Propose(pctx, data)
 }
 
 // Applied is the index of the last entry handed to the state machine.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"zkd/zkd/proto"
+	"zkd/zkd/quorum"
 	"zkd/zkd/tree"
 )
 
@@ -265,20 +266,34 @@ func (s *Server) ensembleStatus() string {
 	case lead == 0:
 		return "waiting for quorum (no leader)"
 	case lead == s.cfg.ServerID:
-		fs := s.node.Followers()
-		synced := 0
-		voters := 0
-		for _, f := range fs {
-			if !f.Observer {
-				voters++
-				if f.Synced {
-					synced++
-				}
-			}
-		}
-		return fmt.Sprintf("leading with %d/%d followers in sync", synced, voters)
+		c := countFollowers(s.node.Followers())
+		return fmt.Sprintf("leading with %d/%d followers in sync", c.synced, c.followers)
 	case s.node.IsLearner():
 		return fmt.Sprintf("observing leader %d", lead)
 	}
 	return fmt.Sprintf("following leader %d", lead)
+}
+
+// followerCounts sum up the leader's view of the other members.
+type followerCounts struct {
+	learners        int // followers and observers
+	followers       int // voters other than the leader
+	synced          int // followers in sync
+	syncedObservers int
+}
+
+func countFollowers(fs []quorum.FollowerStatus) followerCounts {
+	c := followerCounts{learners: len(fs)}
+	for _, f := range fs {
+		switch {
+		case f.Observer && f.Synced:
+			c.syncedObservers++
+		case !f.Observer:
+			c.followers++
+			if f.Synced {
+				c.synced++
+			}
+		}
+	}
+	return c
 }

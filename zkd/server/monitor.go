@@ -127,28 +127,17 @@ func (s *Server) quorumMonitor() []KV {
 	if fs == nil {
 		return kv
 	}
-	var followers, synced, syncedObservers int64
-	for _, f := range fs {
-		switch {
-		case f.Observer && f.Synced:
-			syncedObservers++
-		case !f.Observer:
-			followers++
-			if f.Synced {
-				synced++
-			}
-		}
-	}
+	c := countFollowers(fs)
 	last, minP, maxP := s.stats.proposalSizes()
 	s.mu.Lock()
 	leading := s.leadingSince
 	s.mu.Unlock()
 	return append(kv,
-		KV{"learners", i(int64(len(fs)))},
-		KV{"followers", i(followers)},
-		KV{"synced_followers", i(synced)},
+		KV{"learners", i(int64(c.learners))},
+		KV{"followers", i(int64(c.followers))},
+		KV{"synced_followers", i(int64(c.synced))},
 		KV{"synced_non_voting_followers", "0"},
-		KV{"synced_observers", i(syncedObservers)},
+		KV{"synced_observers", i(int64(c.syncedObservers))},
 		KV{"pending_syncs", i(s.stats.pendingSyncs.Load())},
 		KV{"leader_uptime", i(time.Since(leading).Milliseconds())},
 		KV{"last_proposal_size", i(last)},
