@@ -168,6 +168,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.db.abandonConn = s.abandonConn
 	s.db.onProposed = s.stats.proposed
 	s.tracker = newSessionTracker()
+	if len(cfg.Peers) > 0 {
+		s.tracker.reportTouches()
+	}
 	// ZooKeeper's session id layout: server id in the top byte, then the
 	// start time in ms, so ids stay unique across restarts.
 	s.nextSess = int64((uint64(time.Now().UnixMilli())<<24)>>8) | int64(cfg.ServerID<<56)

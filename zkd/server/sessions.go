@@ -13,7 +13,8 @@ type sessionTracker struct {
 	mu       sync.Mutex
 	sessions map[int64]*liveness
 	// touched are the sessions heard from since takeTouched last ran: what
-	// a follower reports to the leader.
+	// a follower reports to the leader. nil for a standalone server, which
+	// reports to nobody (nothing would ever drain it).
 	touched map[int64]struct{}
 }
 
@@ -24,7 +25,15 @@ type liveness struct {
 }
 
 func newSessionTracker() *sessionTracker {
-	return &sessionTracker{sessions: map[int64]*liveness{}, touched: map[int64]struct{}{}}
+	return &sessionTracker{sessions: map[int64]*liveness{}}
+}
+
+// reportTouches makes the tracker remember touched sessions for
+// takeTouched (ensemble members).
+func (t *sessionTracker) reportTouches() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.touched = map[int64]struct{}{}
 }
 
 // add starts tracking a session (created, or resumed with a timeout).
@@ -32,7 +41,9 @@ func (t *sessionTracker) add(id int64, timeout time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.sessions[id] = &liveness{timeout: timeout, deadline: time.Now().Add(timeout)}
-	t.touched[id] = struct{}{}
+	if t.touched != nil {
+		t.touched[id] = struct{}{}
+	}
 }
 
 func (t *sessionTracker) touch(id int64) {
@@ -40,7 +51,9 @@ func (t *sessionTracker) touch(id int64) {
 	defer t.mu.Unlock()
 	if l := t.sessions[id]; l != nil && !l.expiring {
 		l.deadline = time.Now().Add(l.timeout)
-		t.touched[id] = struct{}{}
+		if t.touched != nil {
+			t.touched[id] = struct{}{}
+		}
 	}
 }
 
@@ -94,6 +107,7 @@ func (t *sessionTracker) remove(id int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.sessions, id)
+	delete(t.touched, id)
 }
 
 // expired returns sessions past their deadline, marking them so they are
