@@ -84,7 +84,15 @@ $(TOOLS)/.nfpm-$(NFPM_VERSION):
 	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
 	@touch $@
 
-.PHONY: bench
-## bench: zkd vs Apache ZooKeeper 3.8 here, ratios table into bench/results.md (BENCH_QUICK=1: ~2 min)
+.PHONY: bench gobench
+## bench: zkd vs Apache ZooKeeper 3.8 here, ratios table into bench/results.md (BENCH_QUICK=1: ~5 min)
 bench:
 	GO=$(GO) scripts/bench.sh
+
+# The hot paths' Go benchmarks: codec, tree apply and reads, WAL append,
+# snapshots, the peer transport. BENCHTIME=1x runs each once (a smoke run).
+BENCHTIME ?= 1s
+GOBENCH_PKGS := ./zkd/proto ./zkd/tree ./zkd/storage/wal ./zkd/storage/snap ./zkd/quorum/transport
+## gobench: the Go benchmarks of the hot paths, with allocations (BENCHTIME=1s)
+gobench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(GOBENCH_PKGS)

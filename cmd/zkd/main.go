@@ -46,6 +46,8 @@ func run(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "path to zoo.cfg (or give it as the only argument)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file on shutdown (go tool pprof)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: zkd [flags] [zoo.cfg]\n       zkd COMMAND [args]\n\ncommands:\n%s\nflags:\n", commandUsage())
 		fs.PrintDefaults()
@@ -74,6 +76,12 @@ func run(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	stopProfiles, err := startProfiles(*cpuProfile, *memProfile, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	defer stopProfiles()
 	sd := systemd{log: log} // sd_notify (systemd.go)
 	scfg := serverConfig(cfg)
 	scfg.InitialConfig = func() string { return initialConfig(path) } // admin icfg
@@ -233,6 +241,7 @@ func serverConfig(c *config.Config) server.Config {
 		AdminAddr:        adminAddr(c),
 		AdminCommandURL:  c.Admin.CommandURL,
 		AdminIdleTimeout: time.Duration(c.Admin.IdleTimeout) * time.Millisecond,
+		AdminPprof:       c.Admin.PprofEnabled,
 		MetricsAddr:      metricsAddr(c),
 	}
 	if !c.Standalone() {

@@ -124,6 +124,11 @@ type Admin struct {
 	ServerPort    int
 	CommandURL    string
 	IdleTimeout   int // ms
+	// PprofEnabled is zkd's own admin.pprofEnabled (default no): Go's
+	// profiling endpoints under /debug/pprof/ on the admin server. Off by
+	// default because a CPU profile or trace costs the server while it runs
+	// and the admin port has no authentication.
+	PprofEnabled bool
 }
 
 // MetricsProvider is the metricsProvider.* keys. zkd serves Prometheus

@@ -96,6 +96,7 @@ var settings = map[string]setter{
 	"admin.serverPort":                portField(func(c *Config) *int { return &c.Admin.ServerPort }),
 	"admin.commandURL":                stringField(func(c *Config) *string { return &c.Admin.CommandURL }),
 	"admin.idleTimeout":               intField(func(c *Config) *int { return &c.Admin.IdleTimeout }),
+	"admin.pprofEnabled":              boolField(func(c *Config) *bool { return &c.Admin.PprofEnabled }),
 	"metricsProvider.className":       stringField(func(c *Config) *string { return &c.MetricsProvider.ClassName }),
 	"metricsProvider.httpHost":        stringField(func(c *Config) *string { return &c.MetricsProvider.HTTPHost }),
 	"metricsProvider.httpPort":        portField(func(c *Config) *int { return &c.MetricsProvider.HTTPPort }),

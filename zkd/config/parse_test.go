@@ -38,7 +38,7 @@ func TestDefaults(t *testing.T) {
 		{"Container", [2]int{c.ContainerCheckIntervalMs, c.ContainerMaxPerMinute}, [2]int{60000, 10000}},
 		{"StandaloneEnabled", c.StandaloneEnabled, true},
 		{"ReconfigEnabled", c.ReconfigEnabled, false},
-		{"Admin", c.Admin, Admin{true, "0.0.0.0", 8080, "/commands", 30000}},
+		{"Admin", c.Admin, Admin{true, "0.0.0.0", 8080, "/commands", 30000, false}},
 		{"MetricsProvider", c.MetricsProvider, MetricsProvider{DefaultMetricsProviderClass, "0.0.0.0", 7000, true}},
 		{"PeerType", c.PeerType, Participant},
 		{"ElectionAlg", c.ElectionAlg, 3},
@@ -113,8 +113,8 @@ func TestSettings(t *testing.T) {
 		{"localSessionsEnabled=true\nlocalSessionsUpgradingEnabled=true\n", func(c *Config) bool {
 			return c.LocalSessionsEnabled && c.LocalSessionsUpgradingEnabled
 		}},
-		{"admin.enableServer=false\nadmin.serverAddress=127.0.0.1\nadmin.serverPort=9090\nadmin.commandURL=/cmd\nadmin.idleTimeout=5000\n",
-			func(c *Config) bool { return c.Admin == Admin{false, "127.0.0.1", 9090, "/cmd", 5000} }},
+		{"admin.enableServer=false\nadmin.serverAddress=127.0.0.1\nadmin.serverPort=9090\nadmin.commandURL=/cmd\nadmin.idleTimeout=5000\nadmin.pprofEnabled=true\n",
+			func(c *Config) bool { return c.Admin == Admin{false, "127.0.0.1", 9090, "/cmd", 5000, true} }},
 		{"metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider\n" +
 			"metricsProvider.httpHost=127.0.0.1\nmetricsProvider.httpPort=7001\nmetricsProvider.exportJvmInfo=false\n",
 			func(c *Config) bool {

@@ -76,9 +76,7 @@ func growFrame(p []byte, size int) []byte {
 // (ConnectRequest, ConnectResponse) are sent.
 func AppendFrame(buf []byte, r Record) []byte {
 	off := len(buf)
-	e := Encoder{b: append(buf, 0, 0, 0, 0)}
-	r.Encode(&e)
-	return Frame(e.b, off)
+	return Frame(Encode(append(buf, 0, 0, 0, 0), r), off)
 }
 
 // AppendRequest appends a request frame: length, h, then r (nil for ops
@@ -114,9 +112,7 @@ func AppendNotification(buf []byte, ev *WatcherEvent) []byte {
 
 func appendBody(buf []byte, off int, r Record) []byte {
 	if r != nil {
-		e := Encoder{b: buf}
-		r.Encode(&e)
-		buf = e.b
+		buf = Encode(buf, r)
 	}
 	return Frame(buf, off)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Jute primitives, as BinaryOutputArchive/BinaryInputArchive write them:
@@ -220,17 +221,36 @@ func (d *Decoder) Record(r Record) { r.Decode(d) }
 // Decode reads r from the whole of buf; bytes left over are not an error
 // (old and new clients append optional fields), but a short buffer is.
 func Decode(buf []byte, r Record) error {
-	d := NewDecoder(buf)
+	d := decoders.Get().(*Decoder)
+	*d = Decoder{b: buf}
 	r.Decode(d)
-	return d.Err()
+	err := d.err
+	*d = Decoder{} // drop buf: the pool must not keep a packet alive
+	decoders.Put(d)
+	return err
 }
 
 // Encode appends r to buf.
 func Encode(buf []byte, r Record) []byte {
-	e := Encoder{b: buf}
-	r.Encode(&e)
-	return e.b
+	e := encoders.Get().(*Encoder)
+	e.b = buf
+	r.Encode(e)
+	buf = e.b
+	e.b = nil
+	encoders.Put(e)
+	return buf
 }
+
+// encoders and decoders hold the Encoder and Decoder that Encode, Decode
+// and the Append* functions pass to a Record's methods. Through the Record
+// interface the compiler cannot see that they do not outlive the call, so a
+// local one would be allocated on the heap once per request and per reply;
+// pooled, the codec allocates only what a record keeps (its strings and
+// buffers). They hold no state between calls.
+var (
+	encoders = sync.Pool{New: func() any { return new(Encoder) }}
+	decoders = sync.Pool{New: func() any { return new(Decoder) }}
+)
 
 // Frame prepends nothing; it returns buf with the 4-byte length of the
 // payload that follows offset written at offset. Callers reserve 4 bytes at

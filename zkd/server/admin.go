@@ -419,7 +419,11 @@ func (s *Server) startHTTP() error {
 			if url == "" {
 				url = "/commands"
 			}
-			s.httpServers = append(s.httpServers, s.serveHTTP("admin server", ln, s.adminHandler(url), s.cfg.AdminIdleTimeout))
+			h := s.adminHandler(url)
+			if s.cfg.AdminPprof {
+				h = withPprof(h)
+			}
+			s.httpServers = append(s.httpServers, s.serveHTTP("admin server", ln, h, s.cfg.AdminIdleTimeout))
 		}
 	}
 	if s.cfg.MetricsAddr != "" {

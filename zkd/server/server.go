@@ -61,6 +61,7 @@ type Config struct {
 	AdminAddr        string
 	AdminCommandURL  string
 	AdminIdleTimeout time.Duration
+	AdminPprof       bool // /debug/pprof/ on the admin server (admin.pprofEnabled)
 	MetricsAddr      string
 	InitialConfig    func() string
 
