@@ -3,8 +3,10 @@ package quorum
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"slices"
 	"time"
@@ -64,6 +66,30 @@ func bootstrapEntries(peers []Peer) ([]*pb.Entry, error) {
 	return ents, nil
 }
 
+// membershipDigest is what the transport's handshake compares
+// (transport.Config.Membership): an FNV-1a hash of the members' ids and
+// roles in id order. Those are what the bootstrap entries make of the
+// server list, so members that disagree on them would start from logs
+// that differ while looking the same to raft (same terms and indexes).
+// Addresses are left out: each member may name the others differently
+// (host names, quorumListenOnAllIPs) and still mean the same ensemble.
+func membershipDigest(peers []Peer) uint64 {
+	sorted := slices.Clone(peers)
+	slices.SortFunc(sorted, func(a, b Peer) int { return compareIDs(a.ID, b.ID) })
+	h := fnv.New64a()
+	for _, p := range sorted {
+		role := byte('p')
+		if p.Observer {
+			role = 'o'
+		}
+		var b [9]byte
+		binary.BigEndian.PutUint64(b[:8], p.ID)
+		b[8] = role
+		h.Write(b[:])
+	}
+	return h.Sum64()
+}
+
 func compareIDs(a, b uint64) int {
 	switch {
 	case a < b:
@@ -83,6 +109,7 @@ func (n *Node) startTransport(ctx context.Context) error {
 	tr, err := transport.New(transport.Config{
 		ID:               n.cfg.ID,
 		ListenAddr:       n.cfg.ListenAddr,
+		Membership:       membershipDigest(n.cfg.Peers),
 		Peers:            peers,
 		Handler:          n.handle,
 		OnUnreachable:    n.rn.ReportUnreachable,

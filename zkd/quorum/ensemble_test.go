@@ -506,3 +506,49 @@ func TestSendOnMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestMembershipDigest(t *testing.T) {
+	base := []Peer{{ID: 1, Addr: "zk01:2888"}, {ID: 2, Addr: "zk02:2888"}, {ID: 3, Addr: "zk03:2888"}}
+	tests := []struct {
+		name  string
+		peers []Peer
+		same  bool
+	}{
+		{"same list", base, true},
+		{"other order", []Peer{base[2], base[0], base[1]}, true},
+		{"other addresses", []Peer{{ID: 1, Addr: "10.0.0.1:2888"}, {ID: 2, Addr: "0.0.0.0:2888"}, {ID: 3, Addr: "zk03:3888"}}, true},
+		{"a member less", base[:2], false},
+		{"a member more", append(slices.Clone(base), Peer{ID: 4, Addr: "zk04:2888"}), false},
+		{"another id", []Peer{base[0], base[1], {ID: 4, Addr: "zk03:2888"}}, false},
+		{"an observer", []Peer{base[0], base[1], {ID: 3, Addr: "zk03:2888", Observer: true}}, false},
+	}
+	want := membershipDigest(base)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := membershipDigest(tc.peers) == want; got != tc.same {
+				t.Fatalf("digest equal = %v, want %v", got, tc.same)
+			}
+		})
+	}
+}
+
+// TestDifferingServerLists: a member whose server list differs from the
+// others' (here it takes member 2 for an observer) is refused by them; the
+// two that agree elect and commit without it, and it applies nothing.
+func TestDifferingServerLists(t *testing.T) {
+	c := newCluster(t, clusterSpec{voters: 3})
+	odd := &c.members[3].cfg
+	odd.Peers = slices.Clone(odd.Peers)
+	odd.Peers[1].Observer = true
+	for _, id := range c.ids {
+		c.start(id)
+	}
+	lead := c.waitLeader(1, 2)
+	c.proposeApplied(lead, "agreed")
+	c.waitFor("the refusal logged", func() bool {
+		return c.logs.contains("has another server list") && c.logs.contains("server list differs")
+	})
+	if c.sm(3).has("agreed") {
+		t.Fatal("the member with another server list applied the ensemble's entry")
+	}
+}

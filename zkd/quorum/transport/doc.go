@@ -11,14 +11,16 @@
 // byte, so the dialer notices a closed or reset connection by reading it).
 // Each connection starts with a handshake:
 //
-//	 0      4         5      6          8                16               24
-//	+------+---------+------+----------+----------------+----------------+
-//	| ZKDP | version | kind | reserved |  from (u64 BE) |   to (u64 BE)  |
-//	+------+---------+------+----------+----------------+----------------+
-//	version = 1; kind 0 = stream, 1 = snapshot; reserved = 0
+//	 0      4         5      6          8                16               24                   32
+//	+------+---------+------+----------+----------------+----------------+--------------------+
+//	| ZKDP | version | kind | reserved |  from (u64 BE) |   to (u64 BE)  | membership (u64 BE)|
+//	+------+---------+------+----------+----------------+----------------+--------------------+
+//	version = 2; kind 0 = stream, 1 = snapshot; reserved = 0;
+//	membership = Config.Membership, a digest of the member list
 //
 //	acceptor answers one byte:
 //	0 ok | 1 unsupported version | 2 wrong to-id | 3 unknown from-id | 4 bad kind
+//	5 membership differs
 //
 // A wrong magic closes the connection without an answer. Every rejection
 // is logged by the acceptor with the remote address and the reason, and by

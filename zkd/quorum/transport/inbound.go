@@ -109,6 +109,11 @@ func (t *Transport) judge(hs handshake) (*peer, byte, string) {
 	if hs.kind != kindStream && hs.kind != kindSnapshot {
 		return p, statusBadKind, fmt.Sprintf("unknown connection kind %d", hs.kind)
 	}
+	if hs.membership != t.cfg.Membership {
+		return p, statusMembership, fmt.Sprintf("member %d has another server list (membership digest %016x, ours %016x): "+
+			"every member must list the same server.N ids and roles, or their logs would disagree from the first entry",
+			hs.from, hs.membership, t.cfg.Membership)
+	}
 	return p, statusOK, ""
 }
 

@@ -274,7 +274,7 @@ func (p *peer) dial(addr string, kind uint8) (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport: dialing peer %d at %s: %w", p.id, addr, err)
 	}
-	hs := appendHandshake(nil, handshake{version: Version, kind: kind, from: p.t.cfg.ID, to: p.id})
+	hs := appendHandshake(nil, handshake{version: Version, kind: kind, from: p.t.cfg.ID, to: p.id, membership: p.t.cfg.Membership})
 	var status [1]byte
 	conn.SetDeadline(time.Now().Add(p.t.cfg.DialTimeout))
 	if _, err = conn.Write(hs); err == nil {

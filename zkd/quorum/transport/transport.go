@@ -26,6 +26,12 @@ type Peer struct {
 type Config struct {
 	ID         uint64 // this member's raft id (myid), never 0
 	ListenAddr string // where to accept peers; quorumListenOnAllIPs is the caller's choice
+	// Membership is a digest of the ensemble's member list that every
+	// member computes the same way from the same list (zkd/quorum hashes
+	// the ids and roles). Both ends of a connection must agree on it or the
+	// acceptor refuses the handshake, so members configured with different
+	// server lists never exchange a message.
+	Membership uint64
 	// Peers are the other members. An entry with this member's own ID is
 	// skipped, so the whole server list can be passed.
 	Peers []Peer

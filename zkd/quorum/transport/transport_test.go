@@ -173,12 +173,13 @@ func TestHandshakeRejected(t *testing.T) {
 		status byte
 		log    string
 	}{
-		{"wrong to-id", appendHandshake(nil, handshake{Version, kindStream, 2, 7}), statusWrongTo, "dialled member 7 but this is member 1"},
-		{"unknown from-id", appendHandshake(nil, handshake{Version, kindStream, 5, 1}), statusUnknownFrom, "member 5 is not in this member's server list"},
-		{"from self", appendHandshake(nil, handshake{Version, kindStream, 1, 1}), statusUnknownFrom, "member 1 is not in"},
-		{"future version", appendHandshake(nil, handshake{Version + 1, kindStream, 2, 1}), statusBadVersion, "protocol version 2"},
-		{"bad kind", appendHandshake(nil, handshake{Version, 9, 2, 1}), statusBadKind, "unknown connection kind 9"},
-		{"bad magic", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0xff, "not a zkd peer"},
+		{"wrong to-id", appendHandshake(nil, handshake{Version, kindStream, 2, 7, 0}), statusWrongTo, "dialled member 7 but this is member 1"},
+		{"unknown from-id", appendHandshake(nil, handshake{Version, kindStream, 5, 1, 0}), statusUnknownFrom, "member 5 is not in this member's server list"},
+		{"from self", appendHandshake(nil, handshake{Version, kindStream, 1, 1, 0}), statusUnknownFrom, "member 1 is not in"},
+		{"future version", appendHandshake(nil, handshake{Version + 1, kindStream, 2, 1, 0}), statusBadVersion, "protocol version 3"},
+		{"bad kind", appendHandshake(nil, handshake{Version, 9, 2, 1, 0}), statusBadKind, "unknown connection kind 9"},
+		{"other membership", appendHandshake(nil, handshake{Version, kindStream, 2, 1, 0xbad}), statusMembership, "member 2 has another server list"},
+		{"bad magic", []byte("GET / HTTP/1.1\r\nHost: zk01.example\r\n\r\n"), 0xff, "not a zkd peer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,6 +222,23 @@ func TestDialerSeesRejection(t *testing.T) {
 	}
 	if !strings.Contains(b.logs.String(), "dialled member 3 but this is member 2") {
 		t.Fatalf("acceptor did not log the rejection:\n%s", b.logs.String())
+	}
+}
+
+// TestMembershipMismatch: two members whose server lists differ (another
+// digest) never exchange a message, and both say why.
+func TestMembershipMismatch(t *testing.T) {
+	b := newNode(t, 2, []Peer{{ID: 1, Addr: "127.0.0.1:1"}}, func(c *Config) { c.Membership = 0x1111 })
+	a := newNode(t, 1, []Peer{{ID: 2, Addr: b.addr()}}, func(c *Config) { c.Membership = 0x2222 })
+	a.tr.Send([]*pb.Message{heartbeat(1, 2)})
+	waitFor(t, 5*time.Second, "the dialer's warning", func() bool {
+		return containsAll(a.logs.String(), "handshake rejected", "server list differs")
+	})
+	if !strings.Contains(b.logs.String(), "member 1 has another server list") {
+		t.Fatalf("acceptor did not log the rejection:\n%s", b.logs.String())
+	}
+	if got := b.in.len(); got != 0 {
+		t.Fatalf("%d messages delivered across differing server lists", got)
 	}
 }
 

@@ -15,11 +15,12 @@ import (
 // Part of the wire format: changing any of these breaks mixed-version
 // ensembles, so a change bumps Version.
 const (
-	// Version is the handshake version this package speaks.
-	Version = 1
+	// Version is the handshake version this package speaks. 2 added the
+	// membership digest.
+	Version = 2
 
 	magic           = "ZKDP"
-	handshakeSize   = 24 // magic 4 | version 1 | kind 1 | reserved 2 | from 8 | to 8
+	handshakeSize   = 32 // magic 4 | version 1 | kind 1 | reserved 2 | from 8 | to 8 | membership 8
 	frameHeaderSize = 8  // length 4 | crc32c 4
 
 	kindStream   = 0 // ordered raft messages, kept open
@@ -33,6 +34,7 @@ const (
 	statusWrongTo     byte = 2
 	statusUnknownFrom byte = 3
 	statusBadKind     byte = 4
+	statusMembership  byte = 5
 )
 
 // Snapshot acknowledgement bytes (part of the wire format).
@@ -61,17 +63,19 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // handshake opens every connection; the dialer sends it, the acceptor
 // answers one status byte.
 type handshake struct {
-	version uint8
-	kind    uint8
-	from    uint64
-	to      uint64
+	version    uint8
+	kind       uint8
+	from       uint64
+	to         uint64
+	membership uint64 // Config.Membership of the dialer
 }
 
 func appendHandshake(b []byte, h handshake) []byte {
 	b = append(b, magic...)
 	b = append(b, h.version, h.kind, 0, 0)
 	b = binary.BigEndian.AppendUint64(b, h.from)
-	return binary.BigEndian.AppendUint64(b, h.to)
+	b = binary.BigEndian.AppendUint64(b, h.to)
+	return binary.BigEndian.AppendUint64(b, h.membership)
 }
 
 // parseHandshake decodes a handshake. Only the magic is checked here; the
@@ -81,10 +85,11 @@ func parseHandshake(b []byte) (handshake, error) {
 		return handshake{}, ErrBadMagic
 	}
 	return handshake{
-		version: b[4],
-		kind:    b[5],
-		from:    binary.BigEndian.Uint64(b[8:16]),
-		to:      binary.BigEndian.Uint64(b[16:24]),
+		version:    b[4],
+		kind:       b[5],
+		from:       binary.BigEndian.Uint64(b[8:16]),
+		to:         binary.BigEndian.Uint64(b[16:24]),
+		membership: binary.BigEndian.Uint64(b[24:32]),
 	}, nil
 }
 
@@ -101,6 +106,8 @@ func statusText(s byte) string {
 		return "we are not in the peer's server list"
 	case statusBadKind:
 		return "unknown connection kind"
+	case statusMembership:
+		return "the peer's server list differs from ours (member ids or participant/observer roles): every member must list the same server.N lines"
 	default:
 		return fmt.Sprintf("status %d", s)
 	}

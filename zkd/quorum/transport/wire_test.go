@@ -81,12 +81,13 @@ func TestAppendFrameRefusesOversize(t *testing.T) {
 }
 
 func TestHandshakeEncoding(t *testing.T) {
-	hs := handshake{version: Version, kind: kindSnapshot, from: 3, to: 0x0102030405060708}
+	hs := handshake{version: Version, kind: kindSnapshot, from: 3, to: 0x0102030405060708, membership: 0xa1a2a3a4a5a6a7a8}
 	b := appendHandshake(nil, hs)
 	if len(b) != handshakeSize {
 		t.Fatalf("handshake is %d bytes, want %d", len(b), handshakeSize)
 	}
-	want := []byte{'Z', 'K', 'D', 'P', 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8}
+	want := []byte{'Z', 'K', 'D', 'P', 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8,
+		0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8}
 	if !bytes.Equal(b, want) {
 		t.Fatalf("handshake bytes\n got %v\nwant %v", b, want)
 	}
