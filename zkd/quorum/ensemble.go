@@ -463,6 +463,7 @@ func (n *Node) HandOff(ctx context.Context) {
 		return
 	}
 	n.log.Info("handing leadership over before stopping", "to", best.ID)
+	w := handOffWatch{term: n.rn.Status().GetTerm()}
 	n.rn.TransferLeadership(ctx, n.cfg.ID, best.ID)
 	for n.IsLeader() || n.leader.Load() == 0 {
 		select {
@@ -471,5 +472,39 @@ func (n *Node) HandOff(ctx context.Context) {
 			return
 		case <-time.After(5 * time.Millisecond):
 		}
+		if w.failed(n.rn.Status(), time.Now(), n.electionTimeout()) {
+			n.log.Info("leadership hand-off given up: no member took over (stopping together?)", "to", best.ID)
+			return
+		}
 	}
+}
+
+// handOffWatch tells, while HandOff waits, that the transfer cannot end
+// well, so the caller need not wait out its context. Seen when every
+// member is stopped at once: raft gives the transfer up after an election
+// timeout without the transferee campaigning, while we still lead; we step
+// down in our own term (check-quorum: the followers are gone); or the
+// transferee won (the term moved on) but stopped before telling us, and no
+// leader shows up within an election timeout.
+type handOffWatch struct {
+	term    uint64    // ours when the hand-off began
+	started bool      // raft has shown the transfer in progress
+	downAt  time.Time // when we were first seen not leading
+}
+
+func (w *handOffWatch) failed(st raft.Status, now time.Time, electionTimeout time.Duration) bool {
+	if st.RaftState == raft.StateLeader {
+		if st.LeadTransferee != 0 {
+			w.started = true
+			return false
+		}
+		return w.started
+	}
+	if st.GetTerm() == w.term {
+		return true
+	}
+	if w.downAt.IsZero() {
+		w.downAt = now
+	}
+	return now.Sub(w.downAt) > electionTimeout
 }
