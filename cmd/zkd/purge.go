@@ -147,6 +147,10 @@ func purgeStorage(dataDir, dataLogDir string, segmentSize int64, retain int, log
 		if err := w.Compact(oldest); err != nil {
 			return res, fmt.Errorf("compacting the transaction log: %w", err)
 		}
+		// Compact deletes the files in the background.
+		if err := w.WaitCompacted(); err != nil {
+			return res, fmt.Errorf("compacting the transaction log: %w", err)
+		}
 	}
 	after, err := walSegments(walDir)
 	if err != nil {

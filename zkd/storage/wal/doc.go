@@ -12,8 +12,9 @@
 //     fsync, and returns only once the batch is durable (group commit). An
 //     entry at or below the last index replaces it and drops what follows
 //     (raft may rewrite its uncommitted tail); replay applies the same rule.
-//  3. MarkSnapshot records that a snapshot exists; Compact then deletes
-//     whole segment files that only hold entries the snapshot covers.
+//  3. MarkSnapshot records that a snapshot exists; Compact then drops the
+//     whole segments that only hold entries the snapshot covers, and
+//     deletes their files in the background (WaitCompacted waits for that).
 //  4. A failed Save (disk full) writes nothing that counts; the next Save
 //     writes over it and succeeds once space is back, without a restart.
 //  5. For a raft Ready that carries a snapshot, call MarkSnapshot before
@@ -145,10 +146,14 @@
 // 4 KiB - 256 KiB batches measured 1.3-1.7x slower than in a zero-filled
 // file (e.g. 16 KiB: 128 us vs 78 us median; 256 KiB: 350 us vs 228 us).
 // The zero fill costs about 60 ms per 64 MiB, so it is done off the write
-// path while the previous segment fills. fallocate first still makes a full
-// disk fail fast, before any zero is written. Through Save (BenchmarkPreallocate,
-// medians of 5): 16 x 1 KiB batches take 103 us zero-filled vs 194 us
-// fallocate-only. The cost: the zero fill doubles the bytes written, so at
+// path while the previous segment fills, and written back to the disk 256
+// KiB at a time (sync_file_range) rather than by one fsync at the end: that
+// fsync flushed 64 MiB in one burst (192 MiB on a 3-member ensemble sharing
+// a disk, whose members cut segments at the same index), and the log's own
+// fsyncs queued behind it for 100-350 ms (see fillZeros). fallocate first
+// still makes a full disk fail fast, before any zero is written. Through
+// Save (BenchmarkPreallocate, medians of 5): 16 x 1 KiB batches take 103 us
+// zero-filled vs 194 us fallocate-only. The cost: the zero fill doubles the bytes written, so at
 // very high throughput (256 x 1 KiB batches, ~300 MB/s) fallocate-only was
 // faster (about 400 us vs 700 us per batch). ZooKeeper traffic is many small
 // transactions, where latency matters, hence the zero fill. See also

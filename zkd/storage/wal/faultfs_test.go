@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"strings"
 	"sync"
 	"syscall"
 )
@@ -17,6 +18,7 @@ type faultFS struct {
 	syncErr     error // returned by Sync while set
 	allocErr    error // returned by Allocate while set
 	dirErr      error // returned by SyncDir while set
+	removeErr   error // returned by Remove of a segment file while set
 	syncs       int   // Sync calls so far
 }
 
@@ -52,6 +54,16 @@ func (fs *faultFS) SyncDir(dir string) error {
 		return err
 	}
 	return fs.FS.SyncDir(dir)
+}
+
+func (fs *faultFS) Remove(name string) error {
+	fs.mu.Lock()
+	err := fs.removeErr
+	fs.mu.Unlock()
+	if err != nil && strings.HasSuffix(name, ".wal") {
+		return err
+	}
+	return fs.FS.Remove(name)
 }
 
 type faultFile struct {

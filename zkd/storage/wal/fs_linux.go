@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // datasync is fdatasync(2): data and the metadata needed to read it back,
@@ -33,6 +35,21 @@ func fallocate(f *os.File, off, n int64) error {
 		}
 		return err
 	}
+}
+
+// writeback starts writing [off, off+n) of f to the disk and waits until it
+// is written: sync_file_range(2) with WAIT_BEFORE|WRITE|WAIT_AFTER. Unlike
+// fdatasync it neither flushes the disk's cache nor commits metadata, so it
+// is cheap; it makes nothing durable (the fsync after the fill does). See
+// fillZeros for why. Filesystems that do not support it just skip it.
+func writeback(f *os.File, off, n int64) error {
+	err := unix.SyncFileRange(int(f.Fd()), off, n,
+		unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
+	switch {
+	case err == nil, errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.EINVAL), errors.Is(err, unix.ESPIPE):
+		return nil
+	}
+	return err
 }
 
 // lockFile takes an exclusive flock on name; the kernel drops it when the

@@ -23,6 +23,7 @@ func Open(dir string, o Options) (*WAL, *Recovered, error) {
 	}
 	w := &WAL{dir: dir, fs: o.FS, opts: o, log: o.Logger}
 	w.prep = preparer{fs: w.fs, dir: dir, size: o.SegmentSize}
+	w.rm.fs, w.rm.dir, w.rm.log = w.fs, dir, w.log
 	if err := w.fs.MkdirAll(dir); err != nil {
 		return nil, nil, fmt.Errorf("wal: create %s: %w", dir, err)
 	}

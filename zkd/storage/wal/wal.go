@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"time"
 )
@@ -63,6 +62,7 @@ type WAL struct {
 	snap       SnapshotMark
 	terms      termLog  // index range and terms of the log, for checks and MarkSnapshot
 	prep       preparer // the next segment file, prepared in the background
+	rm         remover  // deletes compacted segment files in the background
 	buf        []byte   // encode buffer, reused between batches
 	closed     bool
 }
@@ -179,12 +179,17 @@ func (w *WAL) MarkSnapshot(m SnapshotMark) error {
 	return nil
 }
 
-// Compact deletes the oldest segment files whose entries all have an index
-// below upTo and below the snapshot mark + 1, so that replay never misses
-// an entry after the mark; it never deletes the active segment. Every
+// Compact drops from the log the oldest segments whose entries all have an
+// index below upTo and below the snapshot mark + 1, so that replay never
+// misses an entry after the mark; it never drops the active segment. Every
 // segment repeats the State and mark current when it was created, so the
-// latest of both survives. Segments go oldest first, so a crash in between
-// leaves a log that still replays.
+// latest of both survives.
+//
+// Their files are deleted in the background, oldest first, so a crash in
+// between leaves a log that still replays (see remover for why not here).
+// Compact returns before they are gone; WaitCompacted waits for them, and
+// Close does. A failure to delete one is logged and retried at the next
+// Compact.
 func (w *WAL) Compact(upTo uint64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -196,27 +201,25 @@ func (w *WAL) Compact(upTo uint64) error {
 	for n < len(w.segs)-1 && w.segs[n].maxIndex < bound {
 		n++
 	}
-	if n == 0 {
-		return nil
-	}
+	names := make([]string, n)
 	for i := range n {
-		name := w.segs[i].name()
-		if err := w.fs.Remove(filepath.Join(w.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			w.segs = w.segs[i:]
-			w.stats.segments(len(w.segs), false)
-			return fmt.Errorf("wal: remove compacted segment %s: %w", name, err)
-		}
+		names[i] = w.segs[i].name()
 	}
 	w.segs = append(w.segs[:0], w.segs[n:]...)
-	w.stats.segments(len(w.segs), false)
-	if err := w.fs.SyncDir(w.dir); err != nil {
-		return fmt.Errorf("wal: sync %s after compaction: %w", w.dir, err)
+	if n > 0 {
+		w.stats.segments(len(w.segs), false)
 	}
+	w.rm.add(names...) // with none, retries what failed before
 	return nil
 }
 
+// WaitCompacted waits until the files of the segments compacted so far are
+// deleted, and returns the error that stopped their deletion, if any.
+func (w *WAL) WaitCompacted() error { return w.rm.wait() }
+
 // Close makes what was written durable (even with NoSync), deletes the
-// prepared next segment and releases the directory lock. Close after Close
+// prepared next segment, waits for the deletion of compacted segments and
+// releases the directory lock. Close after Close
 // does nothing.
 func (w *WAL) Close() error {
 	w.mu.Lock()
@@ -226,6 +229,7 @@ func (w *WAL) Close() error {
 	}
 	w.closed = true
 	w.prep.stop()
+	w.rm.wait() // a failure was logged; the files are replayed and go at the next Compact
 	err := w.settle()
 	if w.opts.NoSync && err == nil {
 		if err = w.f.Sync(); err != nil {
@@ -365,5 +369,8 @@ func (w *WAL) cut() error {
 	w.segs = append(w.segs, next)
 	w.stats.segments(len(w.segs), true)
 	w.prep.start(next.seq + 1)
+	// Rare (every SegmentSize bytes) and worth a line, as ZooKeeper's
+	// "Creating new log file": it dates the segment's background work.
+	w.log.Info("wal: new log segment", "file", next.name())
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -463,4 +464,68 @@ func TestSegmentNames(t *testing.T) {
 			t.Errorf("parseSegmentName(%q) = %+v, %v", name, got, gotOK)
 		}
 	}
+}
+
+// TestCompactDeletesInBackground: Compact drops the segments from the log
+// at once and deletes their files off the caller's goroutine, oldest first;
+// a deletion that fails leaves the files (the log still replays) and is
+// retried at the next Compact.
+func TestCompactDeletesInBackground(t *testing.T) {
+	dir := t.TempDir()
+	ffs := newFaultFS()
+	o := Options{SegmentSize: MinSegmentSize, FS: ffs}
+	w, _ := mustOpen(t, dir, o)
+	var m model
+	fill := func(segs int) {
+		for len(segmentFiles(t, dir)) < segs {
+			es := entries(m.last()+1, m.last()+64, 1)
+			mustSave(t, w, nil, es)
+			m.save(nil, es)
+		}
+	}
+	mark := func() {
+		sm := SnapshotMark{Index: m.last(), Term: 1}
+		if err := w.MarkSnapshot(sm); err != nil {
+			t.Fatal(err)
+		}
+		m.mark(sm)
+	}
+	fill(4)
+	mark()
+
+	before := len(segmentFiles(t, dir))
+	ffs.set(func(fs *faultFS) { fs.removeErr = syscall.EIO })
+	if err := w.Compact(m.last() + 1); err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	if err := w.WaitCompacted(); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("WaitCompacted = %v, want EIO", err)
+	}
+	if n := len(segmentFiles(t, dir)); n != before {
+		t.Fatalf("%d segment files after a failed deletion, want all %d", n, before)
+	}
+	if got := w.Stats().Segments; got != 1 {
+		t.Errorf("Stats().Segments = %d, want 1 (the rest are out of the log)", got)
+	}
+	// The log as left still replays.
+	mustClose(t, w)
+	w, rec := mustOpen(t, dir, o)
+	checkRecovered(t, rec, &m)
+
+	fill(before + 2)
+	mark()
+	ffs.set(func(fs *faultFS) { fs.removeErr = nil })
+	if err := w.Compact(m.last() + 1); err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	if err := w.WaitCompacted(); err != nil {
+		t.Fatalf("WaitCompacted: %v", err)
+	}
+	if files := segmentFiles(t, dir); len(files) != 1 {
+		t.Fatalf("segment files after compaction: %v, want only the active one", files)
+	}
+	mustClose(t, w)
+	w, rec = mustOpen(t, dir, o)
+	checkRecovered(t, rec, &m)
+	mustClose(t, w)
 }
