@@ -66,6 +66,9 @@ type Config struct {
 	ReplyTimeout time.Duration
 	// Seed seeds the key and op choices (0: from the clock).
 	Seed uint64
+	// Timeline, when positive, makes a load run report its latency over
+	// the measurement window in steps of this length (Report.Timeline).
+	Timeline time.Duration
 }
 
 // Defaults of the optional fields.
@@ -134,6 +137,8 @@ func (c *Config) Validate() error {
 		return bad("duration cannot be negative")
 	case c.Warmup < 0:
 		return bad("warm-up cannot be negative")
+	case c.Timeline < 0 || (c.Timeline > 0 && c.Duration/c.Timeline > 1e6):
+		return bad("timeline step %v must be positive and at least a millionth of the duration", c.Timeline)
 	}
 	return nil
 }

@@ -102,6 +102,9 @@ func (s *loadSource) done(kind OpKind, h proto.ReplyHeader, body []byte, sent, n
 		code = s.multiError(body)
 	}
 	s.st.record(kind, code, now.Sub(sent))
+	if s.st.tl != nil && code == proto.ErrOK {
+		s.st.tl.record(now, now.Sub(sent))
+	}
 }
 
 // multiError finds the error of a multi whose reply header says OK: 3.8
@@ -158,6 +161,13 @@ func runLoad(ctx context.Context, cfg *Config) (*Report, error) {
 	start := time.Now()
 	win := window{start: start.Add(cfg.Warmup), end: start.Add(cfg.Warmup + cfg.Duration)}
 	sts := make([]stats, len(conns))
+	tls := make([]*timeline, len(conns))
+	if cfg.Timeline > 0 {
+		for i := range sts {
+			tls[i] = newTimeline(win.start, cfg.Timeline, cfg.Duration)
+			sts[i].tl = tls[i]
+		}
+	}
 	err = onEach(len(conns), func(i int) error {
 		src := newLoadSource(cfg, i, runID, keys, value, win, budget, &sts[i])
 		return pipeline(conns[i], cfg.Inflight, src, cfg.ReplyTimeout)
@@ -174,6 +184,7 @@ func runLoad(ctx context.Context, cfg *Config) (*Report, error) {
 	r := newReport("load", cfg, measured, &all, cfg.Mix.kinds())
 	r.Mix = cfg.Mix.String()
 	r.Keys = cfg.Keys
+	r.Timeline = buildTimeline(tls, len(cfg.Servers))
 	return r, nil
 }
 

@@ -36,6 +36,8 @@ type Report struct {
 	Populate *PopulateReport `json:"populate,omitempty"`
 	Watch    *WatchReport    `json:"watch,omitempty"`
 	Failover *FailoverReport `json:"failover,omitempty"`
+	// Timeline is a load run's latency over time (Config.Timeline).
+	Timeline *Timeline `json:"timeline,omitempty"`
 }
 
 // FailoverReport is one failover round of an ensemble (Report.Mode
@@ -232,6 +234,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, e := range o.Errors {
 			fmt.Fprintf(&b, "errors: %s: %s (%d): %d\n", o.Op, e.Name, e.Code, e.Count)
 		}
+	}
+	if r.Timeline != nil {
+		fmt.Fprintf(&b, "worst %.0f ms steps (offset, time, max latency, per server, replies): %s\n", r.Timeline.StepMs, r.Timeline.Worst(5))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -16,6 +16,7 @@ type kindStats struct {
 // its own goroutine touches it until the run merges them.
 type stats struct {
 	kinds [numKinds]kindStats
+	tl    *timeline // nil unless Config.Timeline is set
 }
 
 // record counts one reply of kind with code err and latency d.

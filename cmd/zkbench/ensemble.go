@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,12 +29,14 @@ import (
 
 // ensembleLoadCells are the load cells, as scripts/bench.sh's standalone
 // ones: id, title, mix.
-var ensembleLoadCells = []struct{ id, title, mix string }{
+var ensembleLoadCells = []ensembleLoadCell{
 	{"ens-set", "ensemble: write throughput (setData)", "set"},
 	{"ens-create", "ensemble: create throughput", "create"},
 	{"ens-get", "ensemble: read throughput (getData)", "get"},
 	{"ens-mixed", "ensemble: mixed 90/10 getData/setData", "read=90,write=10"},
 }
+
+type ensembleLoadCell struct{ id, title, mix string }
 
 // The failover cells.
 const (
@@ -52,9 +55,11 @@ const failoverRoot = "/zkbench-failover"
 
 type ensembleFlags struct {
 	results, kinds, zkdBin, javaFlags, tmp, cells string
+	loadCells                                     string
 	members, rounds, failoverRounds, warmRounds   int
 	sessions, inflight, valueSize, keys           int
 	duration, warmup, prewarm, timeout, logOffset time.Duration
+	timeline                                      time.Duration
 }
 
 func (f *ensembleFlags) register(fs *flag.FlagSet) {
@@ -65,6 +70,8 @@ func (f *ensembleFlags) register(fs *flag.FlagSet) {
 		"Apache's JVM flags, space-separated (the log4j flags are added)")
 	fs.StringVar(&f.tmp, "tmp", "", "where the members' directories go (default: a new directory under $TMPDIR)")
 	fs.StringVar(&f.cells, "cells", "load,kill,isolate", "which cells: load, kill, isolate")
+	fs.StringVar(&f.loadCells, "load-cells", "", "with -cells load: only these load cells, comma-separated (e.g. ens-set; default all)")
+	fs.DurationVar(&f.timeline, "timeline", 0, "load: also record the worst latency per step of this length (e.g. 100ms) and log the worst steps of every run with their wall-clock times")
 	fs.IntVar(&f.members, "members", 3, "participants per ensemble")
 	fs.IntVar(&f.rounds, "rounds", 3, "rounds of every load cell")
 	fs.IntVar(&f.failoverRounds, "failover-rounds", 3, "rounds of every failover cell")
@@ -118,6 +125,16 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	for _, c := range strings.Split(f.loadCells, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		if !slices.ContainsFunc(ensembleLoadCells, func(l ensembleLoadCell) bool { return l.id == c }) {
+			fmt.Fprintf(stderr, "zkbench ensemble: -load-cells: unknown load cell %q\n", c)
+			return 2
+		}
+		b.loadCells = append(b.loadCells, c)
+	}
 	if len(b.kinds) == 0 || f.members < 1 || f.rounds < 1 || f.failoverRounds < 1 || f.warmRounds < 0 {
 		fmt.Fprintf(stderr, "zkbench ensemble: want at least one kind, member and round\n")
 		return 2
@@ -150,11 +167,13 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 
 // ensembleBench is one run of zkbench ensemble.
 type ensembleBench struct {
-	f       ensembleFlags
-	kinds   []string
-	cells   map[string]bool
-	log     io.Writer
-	started time.Time
+	f     ensembleFlags
+	kinds []string
+	cells map[string]bool
+	// loadCells are the ids of the load cells to run (-load-cells); empty: all.
+	loadCells []string
+	log       io.Writer
+	started   time.Time
 
 	problems []string
 }
@@ -231,7 +250,7 @@ func (b *ensembleBench) run(ctx context.Context) error {
 		return err
 	}
 	if b.cells["load"] {
-		for _, c := range ensembleLoadCells {
+		for _, c := range b.loadCellList() {
 			if err := b.addCell(c.id, bench.CellLoad, c.title); err != nil {
 				return err
 			}
@@ -349,8 +368,22 @@ func (b *ensembleBench) loadConfig(e *ztest.Ensemble, mix string, warmup, durati
 	return bench.Config{
 		Servers: e.Servers(), Sessions: b.f.sessions, Inflight: b.f.inflight,
 		Warmup: warmup, Duration: duration, Mix: bench.MustParseMix(mix),
-		ValueSize: b.f.valueSize, Keys: b.f.keys,
+		ValueSize: b.f.valueSize, Keys: b.f.keys, Timeline: b.f.timeline,
 	}
+}
+
+// loadCellList is the load cells -load-cells selects.
+func (b *ensembleBench) loadCellList() []ensembleLoadCell {
+	if len(b.loadCells) == 0 {
+		return ensembleLoadCells
+	}
+	var cs []ensembleLoadCell
+	for _, c := range ensembleLoadCells {
+		if slices.Contains(b.loadCells, c.id) {
+			cs = append(cs, c)
+		}
+	}
+	return cs
 }
 
 // load: a warm-up of each ensemble, then every load cell in rounds, the
@@ -366,7 +399,7 @@ func (b *ensembleBench) load(ctx context.Context, ls []*live) {
 		b.f.prewarm, prewarmMix, b.f.sessions, b.f.members, b.f.inflight)
 	// Rounds up to 0 are the unrecorded warm-up rounds.
 	for r := 1 - b.f.warmRounds; r <= b.f.rounds && ctx.Err() == nil; r++ {
-		for _, c := range ensembleLoadCells {
+		for _, c := range b.loadCellList() {
 			for _, l := range ls {
 				rep, err := bench.Run(ctx, b.loadConfig(l.e, c.mix, b.f.warmup, b.f.duration))
 				switch {
@@ -390,7 +423,10 @@ func (b *ensembleBench) load(ctx context.Context, ls []*live) {
 
 // loadLine is a progress line for a load report.
 func loadLine(r *bench.Report) string {
-	s := fmt.Sprintf("%.0f ops/s, p99 %.2f ms", r.Total.OpsPerSec, r.Total.Latency.P99)
+	s := fmt.Sprintf("%.0f ops/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms", r.Total.OpsPerSec, r.Total.Latency.P50, r.Total.Latency.P99, r.Total.Latency.Max)
+	if r.Timeline != nil {
+		s += "; worst steps: " + r.Timeline.Worst(3)
+	}
 	if n := r.Total.ErrorTotal(); n > 0 {
 		s += fmt.Sprintf(", %d ERRORS", n)
 		for _, e := range r.Total.Errors {

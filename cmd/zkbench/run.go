@@ -43,6 +43,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionTimeout, "session-timeout", bench.DefaultSessionTimeout, "session timeout to ask for")
 	fs.DurationVar(&c.ReplyTimeout, "reply-timeout", bench.DefaultReplyTimeout, "longest wait for any reply before the run fails")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the key and op choices (0: from the clock)")
+	fs.DurationVar(&c.Timeline, "timeline", 0, "load mode: also record the worst latency per step of this length (e.g. 100ms): the worst steps are printed, every step is in -json")
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write zkbench's own CPU profile to this file")
 }
