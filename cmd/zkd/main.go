@@ -82,6 +82,8 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	defer stopProfiles()
+	// GOGC from the live heap, unless set in the environment (gcpolicy.go).
+	defer startGCPolicy(ctx, os.Getenv, log)()
 	sd := systemd{log: log} // sd_notify (systemd.go)
 	scfg := serverConfig(cfg)
 	scfg.InitialConfig = func() string { return initialConfig(path) } // admin icfg

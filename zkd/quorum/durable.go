@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -22,12 +24,41 @@ import (
 // (dataLogDir), snapshots of the state machine in dataDir. raft reads the
 // log from mem, which durable fills on recovery and keeps in step with the
 // WAL afterwards.
+//
+// mem holds only the tail of the log: everything is durable in the WAL, so
+// once applied an entry stays in memory only while a member that is a
+// little behind may still need it (Node.trimLog). A member further behind
+// gets a snapshot: raft asks storage() for one, which is the newest
+// snapshot file, or, when that is older than the start of mem, none yet
+// (raft retries) and a request for a new one (snapshotWanted).
 type durable struct {
 	mem   *raft.MemoryStorage
 	wal   *wal.WAL
 	snaps *snap.Dir
 	log   *slog.Logger
+
+	mu sync.Mutex
+	// own is the newest snapshot this member wrote itself (metadata only);
+	// the one loaded at start or received from a leader is mem's.
+	own *pb.SnapshotMetadata
+	// wanted is set when raft needed a snapshot to send and the newest one
+	// did not reach the start of mem.
+	wanted atomic.Bool
 }
+
+// memLog is the raft.Storage raft runs on: mem, except that Snapshot
+// answers from the snapshot files (durable.snapshotToSend).
+type memLog struct {
+	*raft.MemoryStorage
+	d *durable
+}
+
+// Snapshot is what raft sends a member whose next entry is no longer in
+// memory.
+func (l memLog) Snapshot() (*pb.Snapshot, error) { return l.d.snapshotToSend() }
+
+// storage is the raft.Storage for raft.Config.
+func (d *durable) storage() raft.Storage { return memLog{MemoryStorage: d.mem, d: d} }
 
 // StorageSubdir is the folder zkd keeps its files in, inside dataDir
 // (snapshots) and dataLogDir (the WAL). Apache ZooKeeper uses version-2
@@ -188,21 +219,19 @@ func (d *durable) writeSnapshot(index, term uint64, zxid int64, cs *pb.ConfState
 	})
 }
 
-// snapshotTaken compacts the logs once a snapshot at index is on disk,
-// keeping keep entries behind it in memory for members slightly behind.
+// snapshotTaken records a snapshot of this member's own once its file is
+// on disk and compacts the logs behind it: the WAL up to index, raft's
+// in-memory log up to index-keep (Node.trimLog usually went further
+// already: that is not an error).
 func (d *durable) snapshotTaken(index, term uint64, cs *pb.ConfState, keep uint64) error {
-	if _, err := d.mem.CreateSnapshot(index, cs, nil); err != nil {
-		if errors.Is(err, raft.ErrSnapOutOfDate) {
-			return nil // a newer snapshot (one from the leader) is in place
-		}
-		return fmt.Errorf("quorum: recording snapshot: %w", err)
+	if index <= d.newestSnapshot() {
+		return nil // a newer snapshot (one from the leader) is in place
 	}
-	// Compact(i) drops entries up to and including i.
-	upTo := index - min(index, keep)
-	if first, _ := d.mem.FirstIndex(); upTo >= first {
-		if err := d.mem.Compact(upTo); err != nil && !errors.Is(err, raft.ErrCompacted) {
-			return fmt.Errorf("quorum: compacting the in-memory log: %w", err)
-		}
+	d.mu.Lock()
+	d.own = &pb.SnapshotMetadata{ConfState: proto.Clone(cs).(*pb.ConfState), Index: proto.Uint64(index), Term: proto.Uint64(term)}
+	d.mu.Unlock()
+	if err := d.compactMem(index - min(index, keep)); err != nil {
+		return err
 	}
 	if err := d.wal.MarkSnapshot(wal.SnapshotMark{Index: index, Term: term}); err != nil {
 		return fmt.Errorf("quorum: marking snapshot in the log: %w", err)
@@ -211,6 +240,75 @@ func (d *durable) snapshotTaken(index, term uint64, cs *pb.ConfState, keep uint6
 		return fmt.Errorf("quorum: compacting the transaction log: %w", err)
 	}
 	return nil
+}
+
+// compactMem drops raft's in-memory entries up to and including upTo (the
+// entry at upTo keeps its term, for raft's consistency check), as far as
+// mem holds them. Entries already dropped are not an error.
+func (d *durable) compactMem(upTo uint64) error {
+	first, _ := d.mem.FirstIndex()
+	last, _ := d.mem.LastIndex()
+	upTo = min(upTo, last)
+	if upTo < first {
+		return nil // compacted already (Compact would say ErrCompacted)
+	}
+	if err := d.mem.Compact(upTo); err != nil && !errors.Is(err, raft.ErrCompacted) {
+		return fmt.Errorf("quorum: compacting the in-memory log: %w", err)
+	}
+	return nil
+}
+
+// memEntries is how many entries raft's in-memory log holds.
+func (d *durable) memEntries() uint64 {
+	first, _ := d.mem.FirstIndex()
+	last, _ := d.mem.LastIndex()
+	return last + 1 - first
+}
+
+// newestSnapshot is the index of the newest snapshot on disk: this
+// member's own, or the one loaded at start or received (0 = none).
+func (d *durable) newestSnapshot() uint64 {
+	d.mu.Lock()
+	own := d.own.GetIndex()
+	d.mu.Unlock()
+	s, _ := d.mem.Snapshot()
+	return max(own, s.GetMetadata().GetIndex())
+}
+
+// snapshotToSend is raft's Storage.Snapshot: the newest snapshot on disk
+// (ensemble.go's sendSnapshot reads its file), provided mem goes on from
+// it. A snapshot older than that would leave the member it is sent to
+// still short of mem's first entry, and raft would send it again and
+// again; so then there is none yet (raft retries at the next heartbeat
+// response) and the raft loop is asked to take a new one.
+func (d *durable) snapshotToSend() (*pb.Snapshot, error) {
+	s, err := d.mem.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if d.own.GetIndex() > s.GetMetadata().GetIndex() {
+		s = &pb.Snapshot{Metadata: proto.Clone(d.own).(*pb.SnapshotMetadata)}
+	}
+	d.mu.Unlock()
+	if d.snapshotStale(s.GetMetadata().GetIndex()) {
+		d.wanted.Store(true)
+		return nil, raft.ErrSnapshotTemporarilyUnavailable
+	}
+	return s, nil
+}
+
+// snapshotStale reports whether a snapshot at index leaves a gap before
+// the first entry in mem.
+func (d *durable) snapshotStale(index uint64) bool {
+	first, _ := d.mem.FirstIndex()
+	return index == 0 || index+1 < first
+}
+
+// snapshotWanted reports (once) that raft needed a snapshot to send and
+// that the newest one is still too old.
+func (d *durable) snapshotWanted() bool {
+	return d.wanted.Swap(false) && d.snapshotStale(d.newestSnapshot())
 }
 
 // purge keeps the newest retain snapshots (autopurge.snapRetainCount).

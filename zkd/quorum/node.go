@@ -14,6 +14,7 @@ import (
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
 	"google.golang.org/protobuf/proto"
 
 	"zkd/zkd/quorum/transport"
@@ -64,9 +65,11 @@ type Config struct {
 	// OnLeaderChange is told, on the raft loop, each time the leader this
 	// member knows changes; 0 means none is known. It must not block.
 	OnLeaderChange func(leader uint64)
-	// CatchUpEntries are kept in memory behind each snapshot, so a member
-	// that is a little behind catches up from the log rather than needing
-	// the whole snapshot (ensembles only).
+	// CatchUpEntries are kept in memory behind the applied index (and
+	// behind each snapshot), so a member that is a little behind catches
+	// up from the log rather than needing the whole snapshot (ensembles
+	// only; a standalone server keeps none). Older entries are only in
+	// the WAL; see trimLog.
 	CatchUpEntries uint64
 	// SnapshotTimeout bounds sending one snapshot to a member (transport
 	// default when 0).
@@ -168,7 +171,7 @@ func Start(ctx context.Context, cfg Config, sm StateMachine) (*Node, error) {
 		ID:                        cfg.ID,
 		ElectionTick:              cfg.ElectionTicks,
 		HeartbeatTick:             cfg.HeartbeatTicks,
-		Storage:                   d.mem,
+		Storage:                   d.storage(),
 		Applied:                   rec.snapIndex,
 		MaxSizePerMsg:             1 << 20,
 		MaxInflightMsgs:           256,
@@ -487,6 +490,7 @@ func (n *Node) run(ctx context.Context) {
 			if !n.persist(ctx, rd.HardState, rd.Entries) {
 				return
 			}
+			n.trimLog()
 			n.sendMessages(rd.Messages)
 			for _, e := range rd.CommittedEntries {
 				n.applyEntry(e)
@@ -497,8 +501,14 @@ func (n *Node) run(ctx context.Context) {
 			for _, rs := range rd.ReadStates {
 				n.answerRead(rs)
 			}
-			if n.sinceSnap >= n.snapAt && !n.snapshotting {
-				n.startSnapshot()
+			if !n.snapshotting {
+				if n.sinceSnap >= n.snapAt {
+					n.startSnapshot()
+				} else if n.durable.snapshotWanted() {
+					n.log.Info("a member needs a snapshot: the newest one is older than the log kept in memory; taking one",
+						"snapshot", n.durable.newestSnapshot(), "applied", n.applied.Load())
+					n.startSnapshot()
+				}
 			}
 			n.rn.Advance()
 		}
@@ -531,6 +541,57 @@ func (n *Node) persist(ctx context.Context, hs *pb.HardState, ents []*pb.Entry) 
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// trimEvery spaces the compactions of raft's in-memory log, in entries:
+// each copies the pointers to the entries it keeps.
+const trimEvery = 64
+
+// trimLog drops the entries of raft's in-memory log that no member is
+// likely to need from memory: every entry is in the WAL, and raft's
+// storage keeps only CatchUpEntries behind the applied index (plus up to
+// trimEvery more); a standalone server keeps none. Before this, the log
+// since the last snapshot (up to snapCount txns) stayed in memory, some
+// 40 bytes per znode of a large tree.
+//
+// It runs on the raft loop before the Ready's committed entries apply, so
+// it never drops an entry raft has not seen applied. A leader keeps, in
+// addition, what its recently active followers still need (their match
+// index, or the snapshot being sent to one), but never more than the old
+// bound (CatchUpEntries behind the newest snapshot): a follower further
+// behind gets a snapshot, and so does one that was away.
+func (n *Node) trimLog() {
+	keep := n.cfg.CatchUpEntries
+	applied := n.applied.Load()
+	if applied <= keep {
+		return
+	}
+	upTo := applied - keep
+	first, _ := n.durable.mem.FirstIndex()
+	if upTo < first-1+trimEvery {
+		return
+	}
+	if n.tr != nil && n.IsLeader() {
+		st := n.rn.Status()
+		for id, pr := range st.Progress {
+			if id == n.cfg.ID || !pr.RecentActive {
+				continue
+			}
+			need := pr.Match
+			if pr.State == tracker.StateSnapshot {
+				need = max(need, pr.PendingSnapshot)
+			}
+			upTo = min(upTo, need)
+		}
+		snap := n.durable.newestSnapshot()
+		upTo = max(upTo, snap-min(snap, keep))
+		if upTo < first-1+trimEvery {
+			return
+		}
+	}
+	if err := n.durable.compactMem(upTo); err != nil {
+		n.log.Warn("trimming raft's in-memory log", "err", err)
 	}
 }
 

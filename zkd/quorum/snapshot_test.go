@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
@@ -76,9 +78,16 @@ func TestSnapshotCatchUp(t *testing.T) {
 			if len(seq) < base+50 {
 				t.Fatalf("only %d payloads applied", len(seq))
 			}
-			c.waitFor("the leader to compact its log past the late member's", func() bool {
-				first, _ := c.node(lead).durable.mem.FirstIndex()
-				return first > lateLast+1
+			// Every member, not only the leader of the moment: under load
+			// leadership may move, and each member trims its in-memory log
+			// on its own schedule (trimEvery).
+			c.waitFor("every member to compact its log past the late member's", func() bool {
+				for _, id := range others {
+					if first, _ := c.node(id).durable.mem.FirstIndex(); first <= lateLast+1 {
+						return false
+					}
+				}
+				return true
 			})
 			if len(snapshotFiles(t, c.members[lead].cfg.DataDir)) == 0 {
 				t.Fatal("the leader compacted without a snapshot file")
@@ -330,23 +339,36 @@ func TestOwnSnapshotFinishingAfterReceivedOne(t *testing.T) {
 }
 
 // snapshotTaken keeps CatchUpEntries behind the snapshot, and compacts no
-// more than the snapshot covers.
+// more than the snapshot covers. When the in-memory log was trimmed past
+// the snapshot already (Node.trimLog), recording it neither fails nor
+// panics, and raft is not offered it (a member given it would still miss
+// the entries after it) but asks for a new one.
 func TestSnapshotTakenKeepsCatchUpEntries(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
+		trimmed   uint64 // the in-memory log compacted up to this before (0: not)
 		index     uint64
 		keep      uint64
 		wantFirst uint64 // raft's first index afterwards
+		sendable  bool   // raft gets the snapshot for a lagging member
 	}{
-		{"no catch-up entries", 40, 0, 41},
-		{"keep 5", 40, 5, 36},
-		{"keep more than the log holds", 40, 100, 1},
+		{"no catch-up entries", 0, 40, 0, 41, true},
+		{"keep 5", 0, 40, 5, 36, true},
+		{"keep more than the log holds", 0, 40, 100, 1, true},
+		{"trimmed up to the snapshot", 40, 40, 5, 41, true},
+		{"trimmed past the snapshot", 50, 40, 5, 51, false},
+		{"trimmed past the snapshot, no catch-up entries", 63, 40, 0, 64, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, d, _, cs := durableSetup(t, 60) // entries 1..63
 			defer d.close()
 			if err := d.save(&pb.HardState{Term: proto.Uint64(1), Commit: proto.Uint64(63)}, nil); err != nil {
 				t.Fatal(err)
+			}
+			if tc.trimmed > 0 {
+				if err := d.compactMem(tc.trimmed); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := d.snapshotTaken(tc.index, 1, cs, tc.keep); err != nil {
 				t.Fatal(err)
@@ -356,8 +378,27 @@ func TestSnapshotTakenKeepsCatchUpEntries(t *testing.T) {
 			if first != tc.wantFirst {
 				t.Errorf("first index after the snapshot = %d, want %d", first, tc.wantFirst)
 			}
-			if s, _ := d.mem.Snapshot(); s.GetMetadata().GetIndex() != tc.index {
+			if got := d.newestSnapshot(); got != tc.index {
+				t.Errorf("newest snapshot at %d, want %d", got, tc.index)
+			}
+			s, err := d.storage().Snapshot()
+			switch {
+			case tc.sendable && err != nil:
+				t.Errorf("raft's Snapshot: %v", err)
+			case tc.sendable && s.GetMetadata().GetIndex() != tc.index:
 				t.Errorf("raft's snapshot is at %d, want %d", s.GetMetadata().GetIndex(), tc.index)
+			case !tc.sendable && !errors.Is(err, raft.ErrSnapshotTemporarilyUnavailable):
+				t.Errorf("raft's Snapshot = %v, %v; want ErrSnapshotTemporarilyUnavailable", s, err)
+			}
+			if got := d.snapshotWanted(); got != !tc.sendable {
+				t.Errorf("snapshotWanted = %v, want %v", got, !tc.sendable)
+			}
+			// Recording it again (or an older one) changes nothing.
+			if err := d.snapshotTaken(tc.index, 1, cs, tc.keep); err != nil {
+				t.Errorf("recording the snapshot again: %v", err)
+			}
+			if f, _ := d.mem.FirstIndex(); f != first {
+				t.Errorf("first index moved from %d to %d", first, f)
 			}
 		})
 	}

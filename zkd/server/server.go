@@ -186,7 +186,7 @@ func (s *Server) Start(ctx context.Context) error {
 	var catchUp uint64
 	if s.ensemble() {
 		tick = max(s.cfg.ElectionTimeout/electionTicks, time.Millisecond)
-		catchUp = 1000
+		catchUp = ensembleCatchUp
 	}
 	// The log outlives ctx (a signal ends ctx before Shutdown runs): a
 	// leader must still hand its leadership over, and Shutdown stops it.
@@ -259,6 +259,13 @@ func (s *Server) Start(ctx context.Context) error {
 // set one: followers wait between one and two of it without hearing from
 // the leader before they elect another (see docs/ensemble.md).
 const DefaultElectionTimeout = 600 * time.Millisecond
+
+// ensembleCatchUp is how many applied entries an ensemble member keeps in
+// memory (quorum.Config.CatchUpEntries): a member back from a restart of
+// a few seconds under load catches up from them instead of receiving a
+// whole snapshot, as Apache's leader sends a DIFF rather than a SNAP. At
+// a few hundred bytes an entry that is a few MiB, whatever the tree's size.
+const ensembleCatchUp = 20000
 
 // electionTicks is the election timeout in raft ticks; the leader's
 // heartbeat goes every tick.
