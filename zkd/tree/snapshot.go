@@ -323,6 +323,7 @@ type capWriter struct {
 	fn      func(path []byte, n *Node) bool
 	saved   int             // next saved node to write
 	scratch [][]capturedKey // per depth, reused
+	tmp     []capturedKey   // sortKeys' scratch, reused
 }
 
 // capturedKey is one thing to write in a directory: a child node, or the
@@ -362,7 +363,7 @@ func (w *capWriter) dir(i int32, path []byte, depth int) bool {
 			keys = append(keys, capturedKey{name: name, i: j, sub: true})
 		}
 	}
-	slices.SortFunc(keys, func(a, b capturedKey) int { return compareKeys(a.name, a.sub, b.name, b.sub) })
+	sortKeys(keys, &w.tmp)
 	w.scratch[depth] = keys
 	for _, k := range keys {
 		p := appendChild(path, k.name)

@@ -1,0 +1,148 @@
+package tree
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func byCompareKeys(a, b capturedKey) int { return compareKeys(a.name, a.sub, b.name, b.sub) }
+
+// keySet builds a directory's keys from names: a key per name, and a
+// subtree key for every third.
+func keySet(names []string) []capturedKey {
+	var keys []capturedKey
+	for i, n := range names {
+		keys = append(keys, capturedKey{name: n, i: int32(i)})
+		if i%3 == 0 {
+			keys = append(keys, capturedKey{name: n, i: int32(i), sub: true})
+		}
+	}
+	return keys
+}
+
+func TestSortKeys(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	seq := func(prefix string, n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("%s%010d", prefix, i))
+		}
+		return out
+	}
+	random := func(n, maxLen int, alphabet string) []string {
+		seen := map[string]bool{}
+		var out []string
+		for len(out) < n {
+			b := make([]byte, 1+rng.IntN(maxLen))
+			for i := range b {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+			if !seen[string(b)] {
+				seen[string(b)] = true
+				out = append(out, string(b))
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		names []string
+	}{
+		{"empty", nil},
+		{"one", []string{"a"}},
+		{"below the cutoff", []string{"b", "a", "a-b", "c", "a.b"}},
+		{"sequential nodes", seq("queue-", 5000)},
+		{"prefixes of each other", []string{"a", "aa", "aaa", "aaaa", "a-", "a.", "a0", "ab", "a!", "b", "", "\xff", "\x00"}},
+		{"names around '/' and '.'", random(3000, 8, "-.0a")},
+		{"any bytes but '/'", random(3000, 12, "\x00\x01.-0129AZaz\x7f\x80\xfe\xff")},
+		{"long shared prefix", seq(strings.Repeat("p", 300), 1000)},
+		{"mixed lengths", append(seq("x", 500), random(500, 30, "xyz0123456789")...)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			keys := keySet(tc.names)
+			rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+			want := slices.Clone(keys)
+			slices.SortFunc(want, byCompareKeys)
+			var tmp []capturedKey
+			sortKeys(keys, &tmp)
+			if !slices.Equal(keys, want) {
+				for i := range keys {
+					if keys[i] != want[i] {
+						t.Fatalf("first difference at %d of %d: got %+v, want %+v", i, len(keys), keys[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// FuzzSortKeys: sortKeys agrees with a comparison sort on any names.
+func FuzzSortKeys(f *testing.F) {
+	f.Add([]byte("a\x00aa\x00a-\x00a.\x00b"), uint8(3))
+	f.Add([]byte("queue-0001\x00queue-0002\x00queue-0010\x00queue-0100"), uint8(2))
+	f.Fuzz(func(t *testing.T, raw []byte, every uint8) {
+		seen := map[string]bool{}
+		var keys []capturedKey
+		for i, n := range strings.Split(strings.ReplaceAll(string(raw), "/", ""), "\x00") {
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			keys = append(keys, capturedKey{name: n, i: int32(i)})
+			if every > 0 && i%int(every) == 0 {
+				keys = append(keys, capturedKey{name: n, i: int32(i), sub: true})
+			}
+		}
+		// Enough keys for the radix path: repeat with suffixes.
+		for _, k := range slices.Clone(keys) {
+			for j := range 4 {
+				keys = append(keys, capturedKey{name: k.name + string(rune('0'+j)), i: k.i, sub: k.sub})
+			}
+		}
+		seen = map[string]bool{}
+		keys = slices.DeleteFunc(keys, func(k capturedKey) bool {
+			id := fmt.Sprintf("%q/%v", k.name, k.sub)
+			dup := seen[id]
+			seen[id] = true
+			return dup
+		})
+		want := slices.Clone(keys)
+		slices.SortFunc(want, byCompareKeys)
+		var tmp []capturedKey
+		sortKeys(keys, &tmp)
+		for i := range keys {
+			if byCompareKeys(keys[i], want[i]) != 0 {
+				t.Fatalf("at %d: got %+v, want %+v", i, keys[i], want[i])
+			}
+		}
+	})
+}
+
+// BenchmarkSortKeys: one large directory of sequential nodes, as a
+// snapshot sorts it, radix against the comparison sort it replaced.
+func BenchmarkSortKeys(b *testing.B) {
+	var names []string
+	for i := range 500_000 {
+		names = append(names, fmt.Sprintf("c-%010d", i))
+	}
+	keys := keySet(names)
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+	work := make([]capturedKey, len(keys))
+	b.Run("radix", func(b *testing.B) {
+		var tmp []capturedKey
+		for b.Loop() {
+			copy(work, keys)
+			sortKeys(work, &tmp)
+		}
+	})
+	b.Run("compare", func(b *testing.B) {
+		for b.Loop() {
+			copy(work, keys)
+			slices.SortFunc(work, byCompareKeys)
+		}
+	})
+}
