@@ -29,7 +29,7 @@ func TestInMemoryLogBounded(t *testing.T) {
 		{"ensemble with an observer, snapshots", 3, 1, 50, 300},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			bound := tc.catchUp + trimEvery + 2*batch + 10
+			bound := tc.catchUp + trimEvery(tc.catchUp) + 2*batch + 10
 			var (
 				nodes   []*Node
 				propose func(data string)
@@ -167,7 +167,7 @@ func TestLaggingFollowerCatchesUp(t *testing.T) {
 			// Afterwards it takes part like any member.
 			c.proposeApplied(late, "after")
 			c.waitSame(len(seq)+1, c.ids...)
-			if held, bound := c.node(lead).durable.memEntries(), tc.catchUp+trimEvery+60; held > bound {
+			if held, bound := c.node(lead).durable.memEntries(), tc.catchUp+trimEvery(tc.catchUp)+60; held > bound {
 				t.Errorf("the leader holds %d entries in memory, want at most %d", held, bound)
 			}
 			// A snapshot is taken for the late member at most once or twice
