@@ -122,12 +122,17 @@ func FuzzSortKeys(f *testing.F) {
 	})
 }
 
-// BenchmarkSortKeys: one large directory of sequential nodes, as a
-// snapshot sorts it, radix against the comparison sort it replaced.
+// BenchmarkSortKeys: one large directory of sequential nodes and of the
+// bench's create names, as a snapshot sorts it, radix against the comparison sort it replaced.
 func BenchmarkSortKeys(b *testing.B) {
 	var names []string
 	for i := range 500_000 {
 		names = append(names, fmt.Sprintf("c-%010d", i))
+	}
+	for s := range 32 { // and the create cell's <run>-<session>-<n>
+		for n := range 15_000 {
+			names = append(names, fmt.Sprintf("1a2b3c4d-%d-%d", s, n))
+		}
 	}
 	keys := keySet(names)
 	rand.New(rand.NewPCG(3, 4)).Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
