@@ -23,15 +23,7 @@ func TestHandOff(t *testing.T) {
 	lead := c.waitLeader(c.ids...)
 	c.proposeApplied(lead, "before")
 	c.waitSame(1, c.ids...)
-	c.waitFor("the leader to see every member synced", func() bool {
-		fs := c.node(lead).Followers()
-		for _, f := range fs {
-			if !f.Synced {
-				return false
-			}
-		}
-		return len(fs) == 3
-	})
+	c.waitSynced(lead)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -84,15 +76,7 @@ func TestHandOffWhenEveryoneStops(t *testing.T) {
 		}
 		lead := c.waitLeader(c.ids...)
 		c.proposeApplied(lead, "before")
-		c.waitFor("the leader to see every member synced", func() bool {
-			fs := c.node(lead).Followers()
-			for _, f := range fs {
-				if !f.Synced {
-					return false
-				}
-			}
-			return len(fs) == 2
-		})
+		c.waitSynced(lead)
 		// Far longer than the election timeout: only giving up early keeps
 		// HandOff from running it out.
 		ctx, cancel := context.WithTimeout(context.Background(), 50*testElectionTicks*testTick)

@@ -427,6 +427,21 @@ func (c *cluster) waitFor(what string, cond func() bool) {
 	}
 }
 
+// waitSynced waits until leader lead sees every other running member
+// in sync (Followers' Synced).
+func (c *cluster) waitSynced(lead uint64) {
+	c.t.Helper()
+	c.waitFor("the leader to see every member synced", func() bool {
+		fs := c.node(lead).Followers()
+		for _, f := range fs {
+			if !f.Synced {
+				return false
+			}
+		}
+		return len(fs) == len(c.running())-1
+	})
+}
+
 // follower returns a running member of ids other than lead.
 func (c *cluster) follower(lead uint64, ids ...uint64) uint64 {
 	for _, id := range ids {
