@@ -258,13 +258,6 @@ func (d *durable) compactMem(upTo uint64) error {
 	return nil
 }
 
-// memEntries is how many entries raft's in-memory log holds.
-func (d *durable) memEntries() uint64 {
-	first, _ := d.mem.FirstIndex()
-	last, _ := d.mem.LastIndex()
-	return last + 1 - first
-}
-
 // newestSnapshot is the index of the newest snapshot on disk: this
 // member's own, or the one loaded at start or received (0 = none).
 func (d *durable) newestSnapshot() uint64 {

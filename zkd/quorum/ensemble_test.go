@@ -16,10 +16,7 @@ import (
 // identical sequence.
 func TestEnsembleReplicatesInOrder(t *testing.T) {
 	c := newCluster(t, clusterSpec{voters: 3})
-	for _, id := range c.ids {
-		c.start(id)
-	}
-	lead := c.waitLeader(c.ids...)
+	lead := c.startAll()
 	leaders := 0
 	for _, id := range c.ids {
 		switch role := c.node(id).Role(); {
@@ -154,10 +151,7 @@ func TestProposeWithoutLeader(t *testing.T) {
 // dirs, catches up on what it missed.
 func TestLeaderFailoverAndRestart(t *testing.T) {
 	c := newCluster(t, clusterSpec{voters: 3})
-	for _, id := range c.ids {
-		c.start(id)
-	}
-	lead := c.waitLeader(c.ids...)
+	lead := c.startAll()
 	before := payloads("before", 20)
 	for _, p := range before {
 		c.propose(lead, p)
@@ -217,10 +211,7 @@ func TestLeaderFailoverAndRestart(t *testing.T) {
 // peerGone fast election is off: goneTerm 0 >= term 0).
 func TestRestartedIdleFollowerForwardsProposals(t *testing.T) {
 	c := newCluster(t, clusterSpec{voters: 3})
-	for _, id := range c.ids {
-		c.start(id)
-	}
-	lead := c.waitLeader(c.ids...)
+	lead := c.startAll()
 	f := c.follower(lead, c.ids...)
 	c.proposeApplied(f, "one")
 	c.waitSame(1, c.ids...)
@@ -253,10 +244,7 @@ func TestObservers(t *testing.T) {
 	c := newCluster(t, clusterSpec{voters: 3, observers: 1})
 	const obs = 4
 	voters := []uint64{1, 2, 3}
-	for _, id := range c.ids {
-		c.start(id)
-	}
-	lead := c.waitLeader(c.ids...)
+	lead := c.startAll()
 	if lead == obs {
 		t.Fatal("the observer leads")
 	}
@@ -366,10 +354,7 @@ func TestObservers(t *testing.T) {
 // everything committed before the call.
 func TestSyncOnFollower(t *testing.T) {
 	c := newCluster(t, clusterSpec{voters: 3})
-	for _, id := range c.ids {
-		c.start(id)
-	}
-	lead := c.waitLeader(c.ids...)
+	lead := c.startAll()
 	slow := c.follower(lead, c.ids...)
 	c.sm(slow).applyDelay.Store(int64(time.Millisecond))
 	want := payloads("s", 200)
@@ -408,10 +393,7 @@ func TestSyncWithoutQuorum(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCluster(t, clusterSpec{voters: 3})
-			for _, id := range c.ids {
-				c.start(id)
-			}
-			lead := c.waitLeader(c.ids...)
+			lead := c.startAll()
 			c.proposeApplied(lead, "x")
 			alone := lead
 			if !tc.leader {
@@ -449,10 +431,7 @@ func TestSyncWithoutQuorum(t *testing.T) {
 func TestSendOnMessage(t *testing.T) {
 	c := newCluster(t, clusterSpec{voters: 3, observers: 1})
 	const obs = 4
-	for _, id := range c.ids {
-		c.start(id)
-	}
-	lead := c.waitLeader(c.ids...)
+	lead := c.startAll()
 	f := c.follower(lead, 1, 2, 3)
 	for _, tc := range []struct {
 		name     string

@@ -17,10 +17,7 @@ import (
 func TestHandOff(t *testing.T) {
 	c := newCluster(t, clusterSpec{voters: 3, observers: 1})
 	const obs = 4
-	for _, id := range c.ids {
-		c.start(id)
-	}
-	lead := c.waitLeader(c.ids...)
+	lead := c.startAll()
 	c.proposeApplied(lead, "before")
 	c.waitSame(1, c.ids...)
 	c.waitSynced(lead)
@@ -71,10 +68,7 @@ func TestHandOff(t *testing.T) {
 func TestHandOffWhenEveryoneStops(t *testing.T) {
 	for round := range 3 {
 		c := newCluster(t, clusterSpec{voters: 3})
-		for _, id := range c.ids {
-			c.start(id)
-		}
-		lead := c.waitLeader(c.ids...)
+		lead := c.startAll()
 		c.proposeApplied(lead, "before")
 		c.waitSynced(lead)
 		// Far longer than the election timeout: only giving up early keeps

@@ -325,6 +325,15 @@ func (c *cluster) start(id uint64) *Node {
 	return r.n
 }
 
+// startAll starts every member and returns the leader they agree on.
+func (c *cluster) startAll() uint64 {
+	c.t.Helper()
+	for _, id := range c.ids {
+		c.start(id)
+	}
+	return c.waitLeader(c.ids...)
+}
+
 // stop stops member id, failing the test if Stop hangs.
 func (c *cluster) stop(id uint64) {
 	c.t.Helper()
@@ -575,4 +584,11 @@ func testLogLevel() slog.Level {
 		return slog.LevelDebug
 	}
 	return slog.LevelInfo
+}
+
+// memEntries is how many entries raft's in-memory log holds.
+func (d *durable) memEntries() uint64 {
+	first, _ := d.mem.FirstIndex()
+	last, _ := d.mem.LastIndex()
+	return last + 1 - first
 }

@@ -168,10 +168,7 @@ func TestCallsAfterStop(t *testing.T) {
 // MsgProp with appContext is an application message, never proposed.
 func TestForwardedProposalTerm(t *testing.T) {
 	c := newCluster(t, clusterSpec{voters: 3})
-	for _, id := range c.ids {
-		c.start(id)
-	}
-	lead := c.waitLeader(c.ids...)
+	lead := c.startAll()
 	f := c.follower(lead, c.ids...)
 	c.proposeApplied(lead, "warm-up")
 	term := c.node(lead).Term()

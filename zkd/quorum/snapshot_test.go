@@ -49,10 +49,7 @@ func TestSnapshotCatchUp(t *testing.T) {
 				c.start(2)
 				lateLast = 3 // the bootstrap entries
 			} else {
-				for _, id := range c.ids {
-					c.start(id)
-				}
-				lead := c.waitLeader(c.ids...)
+				lead := c.startAll()
 				late = c.follower(lead, c.ids...)
 				for _, p := range payloads("early", 5) {
 					c.propose(lead, p)
@@ -439,10 +436,7 @@ func TestOwnSnapshotRacesReceivedSnapshot(t *testing.T) {
 
 func ownSnapshotRaceScenario(t *testing.T) {
 	c := newCluster(t, clusterSpec{voters: 3, snapCount: 20, catchUp: 5})
-	for _, id := range c.ids {
-		c.start(id)
-	}
-	lead := c.waitLeader(c.ids...)
+	lead := c.startAll()
 	f := c.follower(lead, c.ids...)
 	fsm := c.sm(f)
 	fsm.writeDelay.Store(int64(1500 * time.Millisecond))

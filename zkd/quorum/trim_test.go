@@ -116,10 +116,7 @@ func TestLaggingFollowerCatchesUp(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCluster(t, clusterSpec{voters: 3, snapCount: tc.snapCount, catchUp: tc.catchUp})
-			for _, id := range c.ids {
-				c.start(id)
-			}
-			lead := c.waitLeader(c.ids...)
+			lead := c.startAll()
 			late := c.follower(lead, c.ids...)
 			early := 0
 			for early < 150 || (tc.snapCount < 1<<30 && c.node(lead).durable.newestSnapshot() == 0) {
