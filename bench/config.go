@@ -54,6 +54,11 @@ type Config struct {
 	// closed) and the second RSS sample.
 	RSSSettle time.Duration
 
+	// ServerPids, in load mode, are the server processes (every member of
+	// an ensemble) whose CPU time over the window is reported per op
+	// (Report.Machine; Linux /proc).
+	ServerPids []int
+
 	// Watch, when positive, selects watch fan-out mode: one writer sets
 	// <Root>/w while this many watcher sessions hold a data watch on it.
 	Watch int

@@ -168,11 +168,13 @@ func runLoad(ctx context.Context, cfg *Config) (*Report, error) {
 			sts[i].tl = tls[i]
 		}
 	}
+	meter := newWindowMeter(cfg.ServerPids, win.start)
 	err = onEach(len(conns), func(i int) error {
 		src := newLoadSource(cfg, i, runID, keys, value, win, budget, &sts[i])
 		return pipeline(conns[i], cfg.Inflight, src, cfg.ReplyTimeout)
 	})
 	finished := time.Now()
+	meter.stop()
 	if err != nil {
 		return nil, ctxErr(ctx, fmt.Errorf("bench: load: %w", err))
 	}
@@ -185,6 +187,7 @@ func runLoad(ctx context.Context, cfg *Config) (*Report, error) {
 	r.Mix = cfg.Mix.String()
 	r.Keys = cfg.Keys
 	r.Timeline = buildTimeline(tls, len(cfg.Servers))
+	r.Machine = meter.report(r.Total.Ops + r.Total.ErrorTotal())
 	return r, nil
 }
 

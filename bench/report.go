@@ -36,6 +36,9 @@ type Report struct {
 	Populate *PopulateReport `json:"populate,omitempty"`
 	Watch    *WatchReport    `json:"watch,omitempty"`
 	Failover *FailoverReport `json:"failover,omitempty"`
+	// Machine is what the cores did during a load run's window: steal,
+	// and the servers' CPU per op (Config.ServerPids).
+	Machine *MachineReport `json:"machine,omitempty"`
 	// Timeline is a load run's latency over time (Config.Timeline).
 	Timeline *Timeline `json:"timeline,omitempty"`
 }
@@ -211,6 +214,13 @@ func (r *Report) WriteText(w io.Writer) error {
 			f.ElectedSec, f.FreshSec, f.FreshTries, f.ExistingSec, f.ExistingTries, f.ExistingReconnects, f.RecoverSec)
 		_, err := io.WriteString(w, b.String())
 		return err
+	}
+	if m := r.Machine; m != nil {
+		fmt.Fprintf(&b, "cores in the window: %.0f%% busy, %.0f%% stolen by the hypervisor", m.BusyPct, m.StealPct)
+		if m.ServerCPUSec > 0 {
+			fmt.Fprintf(&b, "; servers used %.2f CPU s, %.1f µs per op", m.ServerCPUSec, m.ServerCPUPerOpUs)
+		}
+		b.WriteString("\n")
 	}
 	if wr := r.Watch; wr != nil {
 		fmt.Fprintf(&b, "%d watchers, %d writes, %d notifications (latency: from the write's send)\n",

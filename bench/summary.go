@@ -52,9 +52,11 @@ type SummaryCell struct {
 	ID, Kind, Title, Note string
 	// Rounds is the number of reports found per server.
 	RoundsA, RoundsB int
-	// Load cells: median throughput (ops/s) and median p99 (ms).
+	// Load cells: median throughput (ops/s) and median p99 (ms); the
+	// median CPU time the servers used per op (µs; 0 when not measured).
 	OpsA, OpsB float64
 	P99A, P99B float64
+	CPUA, CPUB float64
 	// Memory cells: median bytes per znode, and the znodes populated.
 	BytesA, BytesB float64
 	Znodes         int64
@@ -111,6 +113,7 @@ func Summarize(dir, a, b string) (*Summary, error) {
 		case CellLoad:
 			c.OpsA, c.OpsB = median(ra, opsPerSec), median(rb, opsPerSec)
 			c.P99A, c.P99B = median(ra, p99), median(rb, p99)
+			c.CPUA, c.CPUB = median(ra, cpuPerOp), median(rb, cpuPerOp)
 		case CellFailover:
 			c.FreshA, c.FreshB = median(ra, freshSec), median(rb, freshSec)
 			c.ExistingA, c.ExistingB = median(ra, existingSec), median(rb, existingSec)
@@ -130,6 +133,13 @@ func Summarize(dir, a, b string) (*Summary, error) {
 
 func opsPerSec(r *Report) float64 { return r.Total.OpsPerSec }
 func p99(r *Report) float64       { return r.Total.Latency.P99 }
+
+func cpuPerOp(r *Report) float64 {
+	if r.Machine == nil {
+		return 0
+	}
+	return r.Machine.ServerCPUPerOpUs
+}
 
 func freshSec(r *Report) float64 {
 	return failoverField(r, func(f *FailoverReport) float64 { return f.FreshSec })
@@ -266,6 +276,10 @@ func (s *Summary) WriteMarkdown(w io.Writer, title, nameA, nameB string) error {
 				c.Title, errs, thousands(c.OpsA), thousands(c.OpsB), ratio(c.OpsA, c.OpsB))
 			fmt.Fprintf(&b, "| %s, p99 latency ms (lower is better) | %.2f | %.2f | %s |\n",
 				c.Title, c.P99A, c.P99B, ratio(c.P99A, c.P99B))
+			if c.CPUA > 0 && c.CPUB > 0 {
+				fmt.Fprintf(&b, "| %s, server CPU per op µs (lower is better) | %.1f | %.1f | %s |\n",
+					c.Title, c.CPUA, c.CPUB, ratio(c.CPUA, c.CPUB))
+			}
 		case CellMemory:
 			fmt.Fprintf(&b, "| %s, bytes per znode after %s znodes (lower is better) | %s | %s | %s |\n",
 				c.Title, thousands(float64(c.Znodes)), thousands(c.BytesA), thousands(c.BytesB), ratio(c.BytesA, c.BytesB))
@@ -279,8 +293,8 @@ func (s *Summary) WriteMarkdown(w io.Writer, title, nameA, nameB string) error {
 	b.WriteString("\nMedians over the rounds below; the ratio is of the medians.\n")
 
 	b.WriteString("\n## Every round\n\n")
-	b.WriteString("| cell | server | round | ops/s | p50 ms | p99 ms | p99.9 ms | errors | RSS before → after MiB | bytes/znode |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| cell | server | round | ops/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/op | steal % | RSS before → after MiB | bytes/znode |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	var failovers []RoundRow
 	for _, r := range s.Rounds {
 		rep := r.Report
@@ -297,9 +311,16 @@ func (s *Summary) WriteMarkdown(w io.Writer, title, nameA, nameB string) error {
 			mem = fmt.Sprintf("%.1f → %.1f", float64(p.RSSBefore)/(1<<20), float64(p.RSSAfter)/(1<<20))
 			per = thousands(p.BytesPerZnode)
 		}
+		cpu, steal := "", ""
+		if m := rep.Machine; m != nil {
+			steal = fmt.Sprintf("%.0f", m.StealPct)
+			if m.ServerCPUPerOpUs > 0 {
+				cpu = fmt.Sprintf("%.1f", m.ServerCPUPerOpUs)
+			}
+		}
 		l := rep.Total.Latency
-		fmt.Fprintf(&b, "| %s | %s | %d | %s | %.3f | %.3f | %.3f | %d | %s | %s |\n",
-			r.Cell, r.Server, r.Round, thousands(rep.Total.OpsPerSec), l.P50, l.P99, l.P999, errs, mem, per)
+		fmt.Fprintf(&b, "| %s | %s | %d | %s | %.3f | %.3f | %.3f | %d | %s | %s | %s | %s |\n",
+			r.Cell, r.Server, r.Round, thousands(rep.Total.OpsPerSec), l.P50, l.P99, l.P999, errs, cpu, steal, mem, per)
 	}
 	if len(failovers) > 0 {
 		b.WriteString("\n## Every failover round\n\n")

@@ -30,7 +30,8 @@ func TestSummarize(t *testing.T) {
 	}
 	load := func(ops, p99 float64) *Report {
 		return &Report{Mode: "load", Total: OpReport{OpsPerSec: ops, Latency: Latency{P99: p99}},
-			Ops: []OpReport{{Op: "set", OpsPerSec: ops}}}
+			Ops:     []OpReport{{Op: "set", OpsPerSec: ops}},
+			Machine: &MachineReport{StealPct: 12, ServerCPUPerOpUs: 1e4 / ops}}
 	}
 	write("cells.tsv", "# id kind title note\nset\tload\twrite throughput (set)\n"+
 		"mem\tmemory\tmemory per znode\n"+
@@ -71,8 +72,9 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("failover cell %+v; want medians 0.2 and 0.2 vs 0.8 and 1", f)
 	}
 	c := s.Cells[0]
-	if c.RoundsA != 3 || c.RoundsB != 3 || c.OpsA != 300 || c.OpsB != 100 || c.P99A != 1.5 || c.P99B != 4 {
-		t.Errorf("set cell %+v; want 3 rounds each, medians 300 vs 100 ops/s, p99 1.5 vs 4", c)
+	if c.RoundsA != 3 || c.RoundsB != 3 || c.OpsA != 300 || c.OpsB != 100 || c.P99A != 1.5 || c.P99B != 4 ||
+		c.CPUA != 1e4/300 || c.CPUB != 1e4/100 {
+		t.Errorf("set cell %+v; want 3 rounds each, medians 300 vs 100 ops/s, p99 1.5 vs 4, CPU 33.3 vs 100 µs/op", c)
 	}
 	if m := s.Cells[1]; m.BytesA != 100 || m.BytesB != 400 || m.Znodes != 1000 {
 		t.Errorf("memory cell %+v; want 100 vs 400 bytes per znode over 1000 znodes", m)
@@ -90,7 +92,8 @@ func TestSummarize(t *testing.T) {
 		"| failover after SIGKILL: fresh session per try, s (lower is better) | 0.20 | 0.80 | 0.25x |",
 		"| failover after SIGKILL: session opened before the fault, s (lower is better) | 0.20 | 1.00 | 0.20x |",
 		"| kill | zkd | 2 | 1 → 2 | 0.300 | 0.300 (3) | 0.100 (2, 1) | 0.00 |",
-		"| set | zkd | 3 | 9,000 |",
+		"| write throughput (set), server CPU per op µs (lower is better) | 33.3 | 100.0 | 0.33x |",
+		"| set | zkd | 3 | 9,000 | 0.000 | 1.500 | 0.000 | 0 | 1.1 | 12 |  |  |",
 	} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())

@@ -250,6 +250,16 @@ zkbench() {
   fi
 }
 
+# settle: sync the data filesystem, then wait (up to 10 s) until both
+# servers are idle, so that a run is not charged with what the previous
+# run, of the other server, left behind (a JVM's compiler and collector
+# threads, dirty pages of its log). Prints how the wait went.
+settle() {
+  local pids=() k
+  for k in "${!pid[@]}"; do pids+=("${pid[$k]}"); done
+  "$zkbench_bin" settle -pids "$(IFS=,; echo "${pids[*]}")" -dir "$work" -max 10s
+}
+
 # summary_line REPORT.json: a progress line from a zkbench -json report (the
 # first ops_per_s and p99 are the total's; the table itself is made by
 # zkbench summarize).
@@ -451,9 +461,10 @@ for r in $(seq "$rounds"); do
     IFS='|' read -r id title flags <<<"$c"
     read -r -a cell_flags <<<"$flags"
     for k in "${kinds[@]}"; do
+      settled=$(settle)
       case $id in set | create) mark=$(fsync_mark "$k") ;; esac
-      zkbench "$k" "${load_args[@]}" "${cell_flags[@]}" -json >"$results/$id/$k.$r.json"
-      log "round $r/$rounds $id $k: $(summary_line "$results/$id/$k.$r.json")"
+      zkbench "$k" "${load_args[@]}" "${cell_flags[@]}" -server-pids "${pid[$k]}" -json >"$results/$id/$k.$r.json"
+      log "round $r/$rounds $id $k: $(summary_line "$results/$id/$k.$r.json"); $settled"
       case $id in set | create) record_fsyncs "$id" "$k" "$mark" ;; esac
     done
   done
@@ -533,7 +544,7 @@ fi
   echo "- zkd $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'), $("$go" version | awk '{print $3}'). $storage_note"
   echo "- Apache ZooKeeper ${apache_version:-3.8} (Debian), $(java -version 2>&1 | head -n1), flags: ${jvm_flags[*]} (default GC); -Xmx$heap leaves room for 1,000,000 znodes. Log4j INFO to a file."
   echo "- Both: standalone, tickTime=$tick, forceSync=yes (the default of both, written out), maxClientCnxns=0, loopback; the load generator runs on the same cores."
-  echo "- Load: $sessions sessions x $inflight requests in flight, $value_size B values, $(commas "$keys") keys; $warmup warm-up then a $duration window per run; $rounds rounds per cell, zkd and ZooKeeper alternating. Latency runs from send to reply under this saturating closed-loop load, so p99 includes queueing. Memory: $(commas "$znodes") znodes in directories of 1,000 on a fresh server, $mem_rounds round(s)."
+  echo "- Load: $sessions sessions x $inflight requests in flight, $value_size B values, $(commas "$keys") keys; $warmup warm-up then a $duration window per run; $rounds rounds per cell, zkd and ZooKeeper alternating. Latency runs from send to reply under this saturating closed-loop load, so p99 includes queueing. Before every run the data filesystem is synced and both servers are let go idle (up to 10 s: a JVM keeps compiling and collecting for seconds after its run). Server CPU per op is the server processes' user+system time over the window per op (every member's, for the ensemble rows); steal is the share of the cores the hypervisor gave to other guests during the window: on a shared VM it lowers every rate, the CPU per op much less. Memory: $(commas "$znodes") znodes in directories of 1,000 on a fresh server, $mem_rounds round(s)."
   if [ "$ensemble" = 1 ]; then
     echo "- Ensemble rows: 3 members of each kind on loopback (all 6 processes and the load generator share the $(nproc) cores), every member with its own zoo.cfg: tickTime=$tick, initLimit=10, syncLimit=5, forceSync=yes, maxClientCnxns=0, server.1-3; Apache with the JVM flags above in each member. The same load as above, after $prewarm of mixed load on each ensemble and one unrecorded round of every cell on both; each run's sessions spread round-robin over the 3 members (about a third on the leader)."
     echo "- Failover rows ($failover_rounds rounds each, zkd and ZooKeeper alternating; idle ensemble): the time from the fault (just before the SIGKILL, or before the tc filters that drop every packet to and from the leader) to the first successful create, by (a) a fresh session per try, the two survivors in turn, and (b) a session opened with a survivor before the fault that, when its connection breaks or a create goes unanswered for 3 s, resumes the same session with the other survivor. Both probes run at once, 2 s per handshake, 3 s per create, 20 ms between tries, no other back-off. The SIGKILL rows are on loopback; the isolation rows on ensembles with one network namespace per member. After each round the member is restarted (or healed) and every member serves again before the next."

@@ -59,6 +59,7 @@ type ensembleFlags struct {
 	members, rounds, failoverRounds, warmRounds   int
 	sessions, inflight, valueSize, keys           int
 	duration, warmup, prewarm, timeout, logOffset time.Duration
+	settle                                        time.Duration
 	timeline                                      time.Duration
 }
 
@@ -82,6 +83,7 @@ func (f *ensembleFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.keys, "keys", bench.DefaultKeys, "load: key-space size")
 	fs.DurationVar(&f.duration, "duration", 5*time.Second, "load: measurement window per run")
 	fs.DurationVar(&f.warmup, "warmup", time.Second, "load: warm-up per run")
+	fs.DurationVar(&f.settle, "settle", 10*time.Second, "load: before each run, sync the data filesystem and wait up to this long for every member of every kind to go idle (0: do not wait)")
 	fs.DurationVar(&f.prewarm, "prewarm", 5*time.Second, "load: mixed load on each ensemble before the first round")
 	fs.DurationVar(&f.timeout, "failover-timeout", time.Minute, "bound on every wait for a leader or a write")
 	fs.DurationVar(&f.logOffset, "log-offset", 0, "added to the elapsed time progress lines start with (scripts/bench.sh's clock)")
@@ -369,7 +371,19 @@ func (b *ensembleBench) loadConfig(e *ztest.Ensemble, mix string, warmup, durati
 		Servers: e.Servers(), Sessions: b.f.sessions, Inflight: b.f.inflight,
 		Warmup: warmup, Duration: duration, Mix: bench.MustParseMix(mix),
 		ValueSize: b.f.valueSize, Keys: b.f.keys, Timeline: b.f.timeline,
+		ServerPids: memberPids(e),
 	}
+}
+
+// memberPids are the processes of e's running members.
+func memberPids(e *ztest.Ensemble) []int {
+	var pids []int
+	for _, m := range e.Members {
+		if pid := m.Pid(); pid != 0 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // loadCellList is the load cells -load-cells selects.
@@ -401,6 +415,7 @@ func (b *ensembleBench) load(ctx context.Context, ls []*live) {
 	for r := 1 - b.f.warmRounds; r <= b.f.rounds && ctx.Err() == nil; r++ {
 		for _, c := range b.loadCellList() {
 			for _, l := range ls {
+				settled := b.settle(ctx, ls)
 				rep, err := bench.Run(ctx, b.loadConfig(l.e, c.mix, b.f.warmup, b.f.duration))
 				switch {
 				case err != nil && ctx.Err() != nil:
@@ -408,12 +423,12 @@ func (b *ensembleBench) load(ctx context.Context, ls []*live) {
 				case err != nil:
 					b.problem(l, "round %d %s: the load run failed: %v", r, c.id, err)
 				case r <= 0:
-					b.logf("warm-up round %s %s: %s (not recorded)", c.id, l.kind, loadLine(rep))
+					b.logf("warm-up round %s %s: %s (not recorded; %s)", c.id, l.kind, loadLine(rep), settled)
 				default:
 					if err := b.writeReport(c.id, l.kind, r, rep); err != nil {
 						b.problem(l, "round %d %s: %v", r, c.id, err)
 					}
-					b.logf("round %d/%d %s %s: %s", r, b.f.rounds, c.id, l.kind, loadLine(rep))
+					b.logf("round %d/%d %s %s: %s; %s", r, b.f.rounds, c.id, l.kind, loadLine(rep), settled)
 				}
 				b.checkMembers(l, fmt.Sprintf("after round %d %s", r, c.id))
 			}
@@ -421,9 +436,31 @@ func (b *ensembleBench) load(ctx context.Context, ls []*live) {
 	}
 }
 
+// settle waits for every member of every ensemble in ls to go idle, after
+// a sync of the filesystem that holds them, so that a run is not charged
+// with what the previous run, of the other kind, left behind. It returns
+// how the wait went, for the progress log.
+func (b *ensembleBench) settle(ctx context.Context, ls []*live) string {
+	if b.f.settle <= 0 {
+		return "no settling"
+	}
+	var pids []int
+	for _, l := range ls {
+		pids = append(pids, memberPids(l.e)...)
+	}
+	res, err := bench.Settle(ctx, bench.SettleConfig{Pids: pids, SyncDir: b.f.tmp, Max: b.f.settle})
+	if err != nil {
+		return fmt.Sprintf("settling failed: %v", err)
+	}
+	return res.String()
+}
+
 // loadLine is a progress line for a load report.
 func loadLine(r *bench.Report) string {
 	s := fmt.Sprintf("%.0f ops/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms", r.Total.OpsPerSec, r.Total.Latency.P50, r.Total.Latency.P99, r.Total.Latency.Max)
+	if m := r.Machine; m != nil {
+		s += fmt.Sprintf(", members' CPU %.1f µs/op, steal %.0f%%", m.ServerCPUPerOpUs, m.StealPct)
+	}
 	if r.Timeline != nil {
 		s += "; worst steps: " + r.Timeline.Worst(3)
 	}

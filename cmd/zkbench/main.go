@@ -4,6 +4,7 @@
 //	zkbench [flags]                   run load, populate or watch fan-out (see -help)
 //	zkbench summarize [flags] DIR     compare two servers' results in DIR as markdown
 //	zkbench ensemble -results DIR     the ensemble cells of scripts/bench.sh, results into DIR
+//	zkbench settle -pids P1,P2        sync, then wait for the servers to go idle
 //
 // The load generator itself is package zkd/bench; this command is flags and
 // output only.
@@ -29,6 +30,7 @@ var commands = []command{
 	{"run", "generate load and report throughput and latency (the default)", runBench},
 	{"summarize", "compare two servers in a scripts/bench.sh results directory", runSummarize},
 	{"ensemble", "run the ensemble cells of scripts/bench.sh (3-member zkd and Apache ensembles)", runEnsemble},
+	{"settle", "sync the data filesystem and wait for the servers to go idle (between runs)", runSettle},
 }
 
 func main() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,6 +24,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"ensemble"}, "usage: zkbench ensemble"},
 		{[]string{"ensemble", "-results", "x", "-kinds", "etcd"}, "neither zkd nor apache"},
 		{[]string{"ensemble", "-results", "x", "-cells", "load,reboot"}, "unknown cell"},
+		{[]string{"-server-pids", "12,x"}, "-server-pids"},
+		{[]string{"settle"}, "want -pids"},
+		{[]string{"settle", "-pids", "0"}, "not a process id"},
 	}
 	for _, tt := range tests {
 		var out, errOut strings.Builder
@@ -51,7 +55,7 @@ func TestRunJSON(t *testing.T) {
 	srv := ztest.Start(t, ztest.Options{})
 	var out, errOut strings.Builder
 	code := dispatch([]string{"-servers", srv.Addr, "-sessions", "2", "-inflight", "2", "-mix", "get",
-		"-keys", "20", "-warmup", "0", "-duration", "300ms", "-json"}, &out, &errOut)
+		"-keys", "20", "-warmup", "0", "-duration", "300ms", "-json", "-server-pids", strconv.Itoa(srv.Pid())}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
@@ -61,5 +65,8 @@ func TestRunJSON(t *testing.T) {
 	}
 	if rep.Mode != "load" || rep.Mix != "get" || rep.Total.Ops == 0 || rep.Total.ErrorTotal() != 0 {
 		t.Errorf("report %+v; want a load run of get with ops and no errors", rep)
+	}
+	if m := rep.Machine; m == nil || m.BusyPct <= 0 || m.ServerCPUSec < 0 {
+		t.Errorf("machine report %+v; want the window's CPU use", m)
 	}
 }

@@ -18,6 +18,7 @@ import (
 type runFlags struct {
 	cfg        bench.Config
 	servers    string
+	serverPids string
 	mix        string
 	json       bool
 	cpuprofile string
@@ -37,6 +38,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.Keys, "keys", bench.DefaultKeys, "key-space size: <root>/k/0000000.. picked uniformly")
 	fs.StringVar(&c.Root, "root", bench.DefaultRoot, "znode under which the run works")
 	fs.IntVar(&c.Populate, "populate", 0, "populate mode: create this many znodes under <root>/p, pipelined, then exit")
+	fs.StringVar(&f.serverPids, "server-pids", "", "load mode: comma-separated pids of the server processes, to report their CPU time per op")
 	fs.IntVar(&c.RSSPid, "rss-pid", 0, "populate mode: report this server process's RSS before and after (bytes per znode)")
 	fs.DurationVar(&c.RSSSettle, "rss-settle", bench.DefaultRSSSettle, "pause before the second RSS sample")
 	fs.IntVar(&c.Watch, "watch", 0, "watch fan-out mode: one writer, this many watcher sessions holding a getData watch (-sessions, -inflight unused); notification latency")
@@ -75,6 +77,12 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			f.cfg.Servers = append(f.cfg.Servers, s)
 		}
 	}
+	pids, err := parsePids(f.serverPids)
+	if err != nil {
+		fmt.Fprintf(stderr, "zkbench: -server-pids: %v\n", err)
+		return 2
+	}
+	f.cfg.ServerPids = pids
 	if err := f.cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "zkbench: %v\n", err)
 		return 2

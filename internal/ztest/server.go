@@ -330,6 +330,16 @@ func (s *Server) Running() bool {
 	}
 }
 
+// Pid is the process id of the process started last while it runs, else 0.
+func (s *Server) Pid() int {
+	if !s.Running() {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd.Process.Pid
+}
+
 // Restart stops the server if it runs and starts it again on the same port
 // with the same zoo.cfg and data dir, then waits until it serves.
 func (s *Server) Restart(t testing.TB) {
