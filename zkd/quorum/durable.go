@@ -154,15 +154,26 @@ func openDurable(cfg Config, sm StateMachine) (*durable, recovered, error) {
 	// that commits up to it: a crash in between leaves a commit index
 	// behind the snapshot, which the snapshot itself proves committed.
 	commit := max(r.State.Commit, rec.snapIndex)
-	hs := &pb.HardState{Term: proto.Uint64(r.State.Term), Vote: proto.Uint64(r.State.Vote), Commit: proto.Uint64(commit)}
-	if r.State != (wal.State{}) {
+	term, vote := r.State.Term, r.State.Vote
+	if rec.snapIndex > 0 && meta.Term > term {
+		// The log has no hard state as new as the snapshot: dataLogDir was
+		// emptied or replaced while dataDir kept its snapshots. Raft must
+		// not run in a term before the snapshot's (it panics answering a
+		// vote in term 0), and the vote, if any, was for an older term.
+		cfg.Logger.Warn("the transaction log has no state as new as the snapshot (was dataLogDir emptied?); "+
+			"starting from the snapshot, anything logged after it is gone from this member",
+			"dataLogDir", cfg.DataLogDir, "snapshot", path, "snapshot_term", meta.Term, "log_term", r.State.Term)
+		term, vote = meta.Term, 0
+	}
+	hs := &pb.HardState{Term: proto.Uint64(term), Vote: proto.Uint64(vote), Commit: proto.Uint64(commit)}
+	if r.State != (wal.State{}) || rec.snapIndex > 0 {
 		if err := d.mem.SetHardState(hs); err != nil {
 			w.Close()
 			return nil, rec, fmt.Errorf("quorum: restoring hard state: %w", err)
 		}
 	}
 	rec.commit = commit
-	rec.term = r.State.Term
+	rec.term = term
 	rec.fresh = rec.snapIndex == 0 && len(r.Entries) == 0 && r.State == (wal.State{})
 	if !rec.fresh {
 		cfg.Logger.Info("replaying transaction log", "entries", len(ents), "commit", r.State.Commit)
