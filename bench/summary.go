@@ -291,6 +291,11 @@ func (s *Summary) WriteMarkdown(w io.Writer, title, nameA, nameB string) error {
 		}
 	}
 	b.WriteString("\nMedians over the rounds below; the ratio is of the medians.\n")
+	if n, worst := s.stolenRounds(); n > 0 {
+		fmt.Fprintf(&b, "\n**%d of the load rounds below lost more than %.0f%% of the cores to the hypervisor (steal, up to %.0f%%)**: "+
+			"their throughput and latency say as much about the VM's neighbours as about the servers; compare CPU per op, or run again.\n",
+			n, stealWarnPct, worst)
+	}
 
 	b.WriteString("\n## Every round\n\n")
 	b.WriteString("| cell | server | round | ops/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/op | steal % | RSS before → after MiB | bytes/znode |\n")
@@ -341,6 +346,22 @@ func (s *Summary) WriteMarkdown(w io.Writer, title, nameA, nameB string) error {
 		return fmt.Errorf("bench: write summary: %w", err)
 	}
 	return nil
+}
+
+// stealWarnPct is the steal above which a round's rates are called into
+// question in the summary.
+const stealWarnPct = 15.0
+
+// stolenRounds counts the load rounds whose window lost more than
+// stealWarnPct of the cores to steal, and the worst steal seen.
+func (s *Summary) stolenRounds() (n int, worst float64) {
+	for _, r := range s.Rounds {
+		if m := r.Report.Machine; m != nil && m.StealPct > stealWarnPct {
+			n++
+			worst = max(worst, m.StealPct)
+		}
+	}
+	return n, worst
 }
 
 // seconds formats a median in seconds, or "n/a" when no round measured it.

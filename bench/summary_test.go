@@ -44,7 +44,9 @@ func TestSummarize(t *testing.T) {
 	report("set/zkd.3.json", load(9000, 1.5))
 	report("set/apache.1.json", load(100, 4))
 	report("set/apache.2.json", load(150, 3))
-	report("set/apache.3.json", load(50, 5))
+	stolen := load(50, 5)
+	stolen.Machine.StealPct = 40
+	report("set/apache.3.json", stolen)
 	report("set/apache.x.json", load(1, 1)) // not a round: ignored
 	mem := func(perZnode float64) *Report {
 		return &Report{Mode: "populate", Populate: &PopulateReport{Znodes: 1000, RSSPid: 7,
@@ -94,6 +96,7 @@ func TestSummarize(t *testing.T) {
 		"| kill | zkd | 2 | 1 → 2 | 0.300 | 0.300 (3) | 0.100 (2, 1) | 0.00 |",
 		"| write throughput (set), server CPU per op µs (lower is better) | 33.3 | 100.0 | 0.33x |",
 		"| set | zkd | 3 | 9,000 | 0.000 | 1.500 | 0.000 | 0 | 1.1 | 12 |  |  |",
+		"**1 of the load rounds below lost more than 15% of the cores to the hypervisor (steal, up to 40%)**",
 	} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
