@@ -319,6 +319,22 @@ func (s *Server) Paused() bool {
 func (s *Server) Running() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.runningLocked()
+}
+
+// Pid is the process id of the process started last while it runs, else 0.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.runningLocked() {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+// runningLocked is Running with s.mu held (Stop may clear s.cmd between
+// two lockings).
+func (s *Server) runningLocked() bool {
 	if s.cmd == nil {
 		return false
 	}
@@ -328,16 +344,6 @@ func (s *Server) Running() bool {
 	default:
 		return true
 	}
-}
-
-// Pid is the process id of the process started last while it runs, else 0.
-func (s *Server) Pid() int {
-	if !s.Running() {
-		return 0
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cmd.Process.Pid
 }
 
 // Restart stops the server if it runs and starts it again on the same port

@@ -1,6 +1,7 @@
 package ztest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,13 +98,21 @@ func TestServerLifecycle(t *testing.T) {
 	if _, err := s.FourLetter("ruok"); err == nil {
 		t.Fatal("ruok answered after Kill")
 	}
+	if pid := s.Pid(); pid != 0 {
+		t.Fatalf("Pid after Kill = %d, want 0", pid)
+	}
 	s.Restart(t)
 	if !s.Running() {
 		t.Fatal("not running after Restart")
 	}
+	// Pid is the server's own process: its working directory is the data
+	// directory the server was started in.
+	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", s.Pid())); err != nil || cwd != s.DataDir {
+		t.Errorf("Pid %d: cwd %q, %v; want the data dir %s", s.Pid(), cwd, err, s.DataDir)
+	}
 	s.Stop()
-	if s.Running() {
-		t.Fatal("running after Stop")
+	if s.Running() || s.Pid() != 0 {
+		t.Fatalf("after Stop: running %v, Pid %d", s.Running(), s.Pid())
 	}
 	s.Stop() // idempotent
 }
