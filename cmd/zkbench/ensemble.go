@@ -127,16 +127,12 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	for _, c := range strings.Split(f.loadCells, ",") {
-		if c = strings.TrimSpace(c); c == "" {
-			continue
-		}
-		if !slices.ContainsFunc(ensembleLoadCells, func(l ensembleLoadCell) bool { return l.id == c }) {
-			fmt.Fprintf(stderr, "zkbench ensemble: -load-cells: unknown load cell %q\n", c)
-			return 2
-		}
-		b.loadCells = append(b.loadCells, c)
+	cells, err := pickLoadCells(f.loadCells)
+	if err != nil {
+		fmt.Fprintf(stderr, "zkbench ensemble: -load-cells: %v\n", err)
+		return 2
 	}
+	b.loadCells = cells
 	if len(b.kinds) == 0 || f.members < 1 || f.rounds < 1 || f.failoverRounds < 1 || f.warmRounds < 0 {
 		fmt.Fprintf(stderr, "zkbench ensemble: want at least one kind, member and round\n")
 		return 2
@@ -172,8 +168,9 @@ type ensembleBench struct {
 	f     ensembleFlags
 	kinds []string
 	cells map[string]bool
-	// loadCells are the ids of the load cells to run (-load-cells); empty: all.
-	loadCells []string
+	// loadCells are the load cells to run (-load-cells), in the order of
+	// ensembleLoadCells.
+	loadCells []ensembleLoadCell
 	log       io.Writer
 	started   time.Time
 
@@ -252,7 +249,7 @@ func (b *ensembleBench) run(ctx context.Context) error {
 		return err
 	}
 	if b.cells["load"] {
-		for _, c := range b.loadCellList() {
+		for _, c := range b.loadCells {
 			if err := b.addCell(c.id, bench.CellLoad, c.title); err != nil {
 				return err
 			}
@@ -375,6 +372,27 @@ func (b *ensembleBench) loadConfig(e *ztest.Ensemble, mix string, warmup, durati
 	}
 }
 
+// pickLoadCells is the load cells a -load-cells list names, in the order
+// of ensembleLoadCells; all of them for an empty list.
+func pickLoadCells(list string) ([]ensembleLoadCell, error) {
+	var ids []string
+	for _, id := range strings.Split(list, ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if !slices.ContainsFunc(ensembleLoadCells, func(c ensembleLoadCell) bool { return c.id == id }) {
+			return nil, fmt.Errorf("unknown load cell %q", id)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return ensembleLoadCells, nil
+	}
+	return slices.DeleteFunc(slices.Clone(ensembleLoadCells), func(c ensembleLoadCell) bool {
+		return !slices.Contains(ids, c.id)
+	}), nil
+}
+
 // memberPids are the processes of e's running members.
 func memberPids(e *ztest.Ensemble) []int {
 	var pids []int
@@ -384,20 +402,6 @@ func memberPids(e *ztest.Ensemble) []int {
 		}
 	}
 	return pids
-}
-
-// loadCellList is the load cells -load-cells selects.
-func (b *ensembleBench) loadCellList() []ensembleLoadCell {
-	if len(b.loadCells) == 0 {
-		return ensembleLoadCells
-	}
-	var cs []ensembleLoadCell
-	for _, c := range ensembleLoadCells {
-		if slices.Contains(b.loadCells, c.id) {
-			cs = append(cs, c)
-		}
-	}
-	return cs
 }
 
 // load: a warm-up of each ensemble, then every load cell in rounds, the
@@ -413,7 +417,7 @@ func (b *ensembleBench) load(ctx context.Context, ls []*live) {
 		b.f.prewarm, prewarmMix, b.f.sessions, b.f.members, b.f.inflight)
 	// Rounds up to 0 are the unrecorded warm-up rounds.
 	for r := 1 - b.f.warmRounds; r <= b.f.rounds && ctx.Err() == nil; r++ {
-		for _, c := range b.loadCellList() {
+		for _, c := range b.loadCells {
 			for _, l := range ls {
 				settled := b.settle(ctx, ls)
 				rep, err := bench.Run(ctx, b.loadConfig(l.e, c.mix, b.f.warmup, b.f.duration))

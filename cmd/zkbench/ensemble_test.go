@@ -46,3 +46,30 @@ func TestEnsembleKill(t *testing.T) {
 		t.Errorf("round %+v", f)
 	}
 }
+
+func TestPickLoadCells(t *testing.T) {
+	ids := func(cs []ensembleLoadCell) string {
+		var s []string
+		for _, c := range cs {
+			s = append(s, c.id)
+		}
+		return strings.Join(s, ",")
+	}
+	for _, tt := range []struct{ list, want, err string }{
+		{"", "ens-set,ens-create,ens-get,ens-mixed", ""},
+		{"ens-mixed, ens-set", "ens-set,ens-mixed", ""},
+		{"ens-get,,", "ens-get", ""},
+		{"ens-set,ens-sit", "", `unknown load cell "ens-sit"`},
+	} {
+		got, err := pickLoadCells(tt.list)
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("pickLoadCells(%q) error %v, want %s", tt.list, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || ids(got) != tt.want {
+			t.Errorf("pickLoadCells(%q) = %s, %v; want %s", tt.list, ids(got), err, tt.want)
+		}
+	}
+}
