@@ -341,6 +341,15 @@ func (n *Node) sendMessages(msgs []*pb.Message) {
 	}
 	out := msgs[:0:0]
 	for _, m := range msgs {
+		if m.GetFrom() != n.cfg.ID {
+			// raft relays to the new leader a MsgReadIndex that another
+			// follower sent this member while it led. The transport takes
+			// a message only from its own sender (and would close the
+			// stream, with whatever else is on it); the follower asks
+			// again after an election timeout (readIndex).
+			n.log.Debug("not relaying another member's message", "type", m.GetType().String(), "from", m.GetFrom(), "to", m.GetTo())
+			continue
+		}
 		if m.GetType() == pb.MsgSnap {
 			n.wg.Add(1)
 			go func() {
