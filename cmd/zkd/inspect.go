@@ -78,7 +78,11 @@ func dumpSnapshot(w io.Writer, path string, withData bool) error {
 	fmt.Fprintf(w, "%d sessions, %d nodes (%d ephemeral)\n\n", t.SessionCount(), t.NodeCount()-1, t.EphemeralCount())
 	for _, id := range t.Sessions() {
 		s := t.Session(id)
-		fmt.Fprintf(w, "session 0x%016x timeout %d ms, %d ephemerals\n", id, s.Timeout, len(s.Ephemerals()))
+		owner := "any server" // from a snapshot older than owners, or imported
+		if s.Owner != 0 {
+			owner = fmt.Sprintf("server %d", s.Owner)
+		}
+		fmt.Fprintf(w, "session 0x%016x timeout %d ms, %d ephemerals, writes through %s\n", id, s.Timeout, len(s.Ephemerals()), owner)
 	}
 	if t.SessionCount() > 0 {
 		fmt.Fprintln(w)

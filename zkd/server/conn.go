@@ -33,6 +33,7 @@ const (
 	reasonAuthFailed     closeReason = "auth failed"
 	reasonShutdown       closeReason = "server shutting down"
 	reasonReplaced       closeReason = "session moved to a new connection"
+	reasonMovedAway      closeReason = "session moved to another server"
 	reasonLeaderChanged  closeReason = "write outcome unknown (leader changed or proposal timed out)"
 	reasonNotServing     closeReason = "member not serving (no leader)"
 )
@@ -209,7 +210,13 @@ func (c *conn) handshake(ctx context.Context) bool {
 		c.session, c.passwd, c.timeout = id, passwd, timeout
 		c.log.Info("established new session", "session", fmt.Sprintf("0x%x", id), "timeout", timeout)
 	} else {
-		if !s.resumeSession(req.SessionID, req.Passwd, timeout) {
+		ok, err := s.resumeSession(ctx, req.SessionID, req.Passwd, timeout)
+		if err != nil {
+			c.log.Warn("resuming session failed", "session", fmt.Sprintf("0x%x", req.SessionID), "err", err)
+			c.close(reasonRefused)
+			return false
+		}
+		if !ok {
 			c.log.Info("invalid session: expired or wrong password", "session", fmt.Sprintf("0x%x", req.SessionID))
 			resp.TimeOut, resp.SessionID, resp.Passwd = 0, 0, make([]byte, proto.SessionPasswdLen)
 			c.nc.Write(proto.AppendFrame(nil, &resp)) //nolint:errcheck // closing anyway

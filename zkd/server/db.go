@@ -39,6 +39,9 @@ type db struct {
 	onSessionClosed func(id int64)
 	// onSessionCreated is told about every session the log opens.
 	onSessionCreated func(id int64, timeout int32)
+	// onSessionMovedAway is told about every session the log moves to
+	// another server, so the connection its client left here is dropped.
+	onSessionMovedAway func(id int64)
 	// onProposed is told the size of each entry proposed.
 	onProposed func(size int)
 	// abandonConn closes the connection of a session whose write failed
@@ -85,6 +88,7 @@ func (d *db) Apply(index uint64, data []byte) int {
 		timeout int32
 	}
 	var opened []created
+	var movedAway []int64
 	d.mu.Lock()
 	for _, txn := range txns {
 		zxid := d.tree.LastZxid() + 1
@@ -93,6 +97,9 @@ func (d *db) Apply(index uint64, data []byte) int {
 		})
 		if txn.Type == proto.OpCloseSession && res.Err == proto.ErrOK {
 			closed = append(closed, txn.Session)
+		}
+		if txn.Type == tree.OpMoveSession && res.Err == proto.ErrOK && txn.Origin != d.id {
+			movedAway = append(movedAway, txn.Session)
 		}
 		if txn.Type == proto.OpCreateSession && res.Err == proto.ErrOK {
 			if sess := d.tree.Session(txn.Session); sess != nil {
@@ -119,6 +126,11 @@ func (d *db) Apply(index uint64, data []byte) int {
 	for _, id := range closed {
 		if d.onSessionClosed != nil {
 			d.onSessionClosed(id)
+		}
+	}
+	for _, id := range movedAway {
+		if d.onSessionMovedAway != nil {
+			d.onSessionMovedAway(id)
 		}
 	}
 	return len(txns)

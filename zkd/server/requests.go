@@ -190,6 +190,15 @@ func (c *conn) answer(r *request, buf []byte) []byte {
 	case r.prop != nil:
 		write = true
 		<-r.prop.done
+		if r.prop.res.Err == proto.ErrSessionMoved {
+			// The client has moved to another server and left this
+			// connection behind. As ZooKeeper, close it without an answer:
+			// the error belongs to the connection, not to the request.
+			c.log.Info("closing a connection whose session moved to another server",
+				"session", fmt.Sprintf("0x%x", c.session), "op", r.hdr.Type.String())
+			c.close(reasonMovedAway)
+			return buf
+		}
 		hdr.Zxid, hdr.Err = r.prop.zxid, r.prop.res.Err
 		if hdr.Zxid == 0 {
 			hdr.Zxid = c.srv.lastZxid()

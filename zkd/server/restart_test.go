@@ -95,8 +95,8 @@ func TestRestartKeepsEverything(t *testing.T) {
 	if ok, _, _ := c.Exists("/eph"); !ok {
 		t.Fatal("ephemeral lost across restart")
 	}
-	if !s.resumeSession(sid, passwd, 4000) {
-		t.Fatal("session not resumable after restart")
+	if ok, err := s.resumeSession(context.Background(), sid, passwd, 4000); !ok || err != nil {
+		t.Fatalf("session not resumable after restart: %v", err)
 	}
 }
 

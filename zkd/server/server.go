@@ -165,6 +165,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.db = newDB(cfg.ServerID, tree.Options{SkipACL: cfg.SkipACL, Config: cfg.Membership}, log)
 	s.db.onSessionClosed = s.sessionClosed
 	s.db.onSessionCreated = s.sessionCreated
+	s.db.onSessionMovedAway = s.sessionMovedAway
 	s.db.onRestored = s.restored
 	s.db.abandonConn = s.abandonConn
 	s.db.onProposed = s.stats.proposed
@@ -473,22 +474,79 @@ func (s *Server) createSession(ctx context.Context, timeout int32) (int64, []byt
 	return id, passwd, nil
 }
 
-// resumeSession checks a reconnecting client's session id and password.
-func (s *Server) resumeSession(id int64, passwd []byte, timeout int32) bool {
+// resumeSession checks a reconnecting client's session id and password
+// and makes this server the session's owner (tree.Session.Owner). It
+// reports false for a session that is gone or a wrong password, and an
+// error when the move could not be put in the log (the client should try
+// again, here or elsewhere).
+//
+// The move is what keeps a session's writes in order across servers: a
+// request the client left in its old connection (say, to a member that
+// froze and woke up with it still in its socket buffer) is proposed by the
+// old server and refused by every replica once the move has applied. The
+// client gets its ConnectResponse only after that, so all it writes here
+// comes later in the log. ZooKeeper's followers make the same round trip
+// to the leader (REVALIDATE) before they answer a reconnect.
+//
+// A member that does not know the session may only be behind the log (the
+// client created it elsewhere a moment ago), so it lets the log decide:
+// the move applies after the createSession or fails as expired.
+func (s *Server) resumeSession(ctx context.Context, id int64, passwd []byte, timeout int32) (bool, error) {
 	s.db.mu.RLock()
 	sess := s.db.tree.Session(id)
-	ok := sess != nil && subtle.ConstantTimeCompare(sess.Passwd, passwd) == 1
+	known := sess != nil
+	ok := known && subtle.ConstantTimeCompare(sess.Passwd, passwd) == 1
+	owned := ok && sess.Owner == s.cfg.ServerID
 	s.db.mu.RUnlock()
-	if ok {
-		s.tracker.add(id, time.Duration(timeout)*time.Millisecond)
-		s.reportTouch(id)
+	switch {
+	case known && !ok: // a password never changes
+		return false, nil
+	case !known && !s.ensemble(): // nothing is on its way here
+		return false, nil
 	}
-	return ok
+	track := func() {
+		s.tracker.add(id, time.Duration(timeout)*time.Millisecond)
+		s.reportTouch(id) // before the leader's clock runs out on a client that moved
+	}
+	if known {
+		track()
+	}
+	if owned {
+		return true, nil
+	}
+	body := proto.Encode(nil, &tree.MoveSessionBody{Passwd: passwd})
+	p := s.db.submit(&tree.Txn{Type: tree.OpMoveSession, Session: id, Body: body})
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	switch p.res.Err {
+	case proto.ErrOK:
+		if !known {
+			track()
+		}
+		return true, nil
+	case proto.ErrSessionExpired, proto.ErrAuthFailed:
+		return false, nil
+	}
+	return false, fmt.Errorf("server: moving session 0x%x here: %w", id, p.res.Err)
 }
 
 func (s *Server) touch(id int64) {
 	if id != 0 {
 		s.tracker.touch(id)
+	}
+}
+
+// sessionMovedAway runs after the log moved a session to another server:
+// its client has left the connection here, if there is one.
+func (s *Server) sessionMovedAway(id int64) {
+	s.mu.Lock()
+	c := s.bySess[id]
+	s.mu.Unlock()
+	if c != nil {
+		c.close(reasonMovedAway)
 	}
 }
 

@@ -46,6 +46,8 @@ func (t *Tree) Apply(zxid int64, txn *Txn, emit Emit) Result {
 		return ctx.createSession()
 	case proto.OpCloseSession:
 		return ctx.closeSession()
+	case OpMoveSession:
+		return ctx.moveSession()
 	case proto.OpMulti:
 		return ctx.multi()
 	case proto.OpDeleteContainer:
@@ -116,9 +118,13 @@ func (c *applyCtx) op(op proto.OpCode, req proto.Record) OpResult {
 		}
 	}
 	// Every op comes from a session, and ZooKeeper refuses it once the
-	// session is gone (SessionTracker.checkSession).
-	if c.t.sessions[c.txn.Session] == nil {
+	// session is gone or has moved to another server's connection
+	// (SessionTracker.checkSession).
+	switch s := c.t.sessions[c.txn.Session]; {
+	case s == nil:
 		return fail(op, proto.ErrSessionExpired)
+	case s.Owner != 0 && s.Owner != c.txn.Origin:
+		return fail(op, proto.ErrSessionMoved)
 	}
 	switch r := req.(type) {
 	case *proto.CreateRequest:

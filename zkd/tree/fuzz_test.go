@@ -14,7 +14,7 @@ var fuzzOps = []proto.OpCode{
 	proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL,
 	proto.OpDelete, proto.OpSetData, proto.OpSetACL, proto.OpCheck, proto.OpMulti,
 	proto.OpCreateSession, proto.OpCloseSession, proto.OpDeleteContainer,
-	proto.OpGetData, proto.OpReconfig, proto.OpError,
+	proto.OpGetData, proto.OpReconfig, proto.OpError, tree.OpMoveSession,
 }
 
 // fuzzTree is the small tree every FuzzApply input starts from.
@@ -27,7 +27,9 @@ func fuzzTree() *tree.Tree {
 		tr.Apply(z, txn, nil)
 	}
 	apply(sessionTxn(1, 1000, "p"))
-	apply(sessionTxn(2, 1000, "q"))
+	owned := sessionTxn(2, 1000, "q")
+	owned.Origin = 1 // writes of session 2 from other servers fail
+	apply(owned)
 	apply(create("/a", "x", 0).txn(1))
 	apply(create("/a/e", "", proto.ModeEphemeral).txn(1))
 	apply(createContainer("/c").txn(1))
@@ -38,14 +40,16 @@ func fuzzTree() *tree.Tree {
 }
 
 // fuzzTxns splits the input into txns: op selector byte, session byte (its
-// top bit adds a super identity), time delta byte, a 2-byte body length,
-// then the body.
+// low 2 bits pick the session, bits 4-5 the proposing server, the top bit
+// adds a super identity), time delta byte, a 2-byte body length, then the
+// body.
 func fuzzTxns(b []byte) []*tree.Txn {
 	var txns []*tree.Txn
 	now := t0 + 100
 	for len(b) >= 5 && len(txns) < 64 {
 		code := fuzzOps[int(b[0])%len(fuzzOps)]
 		session := int64(b[1]%4) - 1
+		origin := uint64(b[1]>>4) & 3
 		var auth []proto.ID
 		if b[1]&0x80 != 0 {
 			auth = []proto.ID{superID}
@@ -56,7 +60,7 @@ func fuzzTxns(b []byte) []*tree.Txn {
 		if n > len(b) {
 			n = len(b)
 		}
-		txns = append(txns, &tree.Txn{Type: code, Session: session, Time: now, Body: b[:n], Auth: auth})
+		txns = append(txns, &tree.Txn{Type: code, Session: session, Origin: origin, Time: now, Body: b[:n], Auth: auth})
 		b = b[n:]
 	}
 	return txns
@@ -72,7 +76,7 @@ func fuzzSeed(txns ...*tree.Txn) []byte {
 				sel = i
 			}
 		}
-		out = append(out, byte(sel), byte(t.Session+1), 1)
+		out = append(out, byte(sel), byte(t.Session+1)|byte(t.Origin&3)<<4, 1)
 		out = binary.BigEndian.AppendUint16(out, uint16(len(t.Body)))
 		out = append(out, t.Body...)
 	}
@@ -100,6 +104,9 @@ func FuzzApply(f *testing.F) {
 	}
 	f.Add(fuzzSeed(closeTxn(0), deleteContainerTxn("/c"), deleteContainerTxn("/t"), sessionTxn(2, 5, "x")))
 	f.Add(fuzzSeed(del("/c/x", -1).txn(1), deleteContainerTxn("/c"), multi(create("/a/b", "", 3)).txn(2), closeTxn(1)))
+	stale := setData("/c/x", "old", -1).txn(2)
+	stale.Origin = 1
+	f.Add(fuzzSeed(moveTxn(2, 2, "q"), stale, moveTxn(2, 3, "wrong"), moveTxn(1, 2, "p")))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		a, b := fuzzTree(), fuzzTree()
 		for i, txn := range fuzzTxns(in) {

@@ -221,7 +221,7 @@ func dump(tr *tree.Tree) string {
 		tr.NodeCount(), tr.EphemeralCount(), tr.DataSize(), tr.SessionCount())
 	for _, id := range tr.Sessions() {
 		s := tr.Session(id)
-		fmt.Fprintf(&b, "session %#x timeout=%d passwd=%x ephemerals=%v\n", id, s.Timeout, s.Passwd, s.Ephemerals())
+		fmt.Fprintf(&b, "session %#x timeout=%d owner=%d passwd=%x ephemerals=%v\n", id, s.Timeout, s.Owner, s.Passwd, s.Ephemerals())
 	}
 	return b.String()
 }

@@ -1,6 +1,10 @@
 package tree
 
-import "zkd/zkd/proto"
+import (
+	"crypto/subtle"
+
+	"zkd/zkd/proto"
+)
 
 func (c *applyCtx) createSession() Result {
 	var b CreateSessionBody
@@ -15,13 +19,34 @@ func (c *applyCtx) createSession() Result {
 		ID:         c.txn.Session,
 		Timeout:    b.Timeout,
 		Passwd:     cloneBytes(b.Passwd),
+		Owner:      c.txn.Origin,
 		ephemerals: map[string]struct{}{},
 	}
 	return Result{}
 }
 
+// moveSession makes the txn's origin the session's owner, if the client
+// gave the session's password: from here on only writes that server
+// proposes apply for the session.
+func (c *applyCtx) moveSession() Result {
+	var b MoveSessionBody
+	if err := proto.Decode(c.txn.Body, &b); err != nil {
+		return Result{Err: proto.ErrMarshallingError}
+	}
+	s := c.t.sessions[c.txn.Session]
+	switch {
+	case s == nil:
+		return Result{Err: proto.ErrSessionExpired}
+	case subtle.ConstantTimeCompare(s.Passwd, b.Passwd) != 1:
+		return Result{Err: proto.ErrAuthFailed}
+	}
+	s.Owner = c.txn.Origin
+	return Result{}
+}
+
 // closeSession removes the session and its ephemerals, in path order so
-// that every replica fires the same events in the same order.
+// that every replica fires the same events in the same order. Any server
+// may propose it: the leader expires sessions it does not own.
 func (c *applyCtx) closeSession() Result {
 	t := c.t
 	s := t.sessions[c.txn.Session]

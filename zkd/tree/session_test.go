@@ -1,6 +1,7 @@
 package tree_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -254,5 +255,104 @@ func TestEphemeralsWithPrefix(t *testing.T) {
 	}
 	if got := f.tr.EphemeralsWithPrefix(sessNone, "/"); got == nil || len(got) != 0 {
 		t.Errorf("unknown session: %#v, want empty", got)
+	}
+}
+
+// TestSessionOwner: a session's writes apply only when proposed by the
+// server that owns it (the one that created it, then the last one it moved
+// to); others get SESSIONMOVED and change nothing. Closing is not checked:
+// the leader expires sessions it does not own.
+func TestSessionOwner(t *testing.T) {
+	const sess = 0x500
+	from := func(server uint64) txnOpt { return func(t *tree.Txn) { t.Origin = server } }
+	moveWith := func(server uint64, passwd string) *tree.Txn {
+		return moveTxn(sess, server, passwd)
+	}
+	move := func(server uint64) *tree.Txn { return moveWith(server, "pw") }
+	f := newFixture(t, tree.Options{})
+	created := sessionTxn(sess, 6000, "pw")
+	created.Origin = 1
+	f.must(create("/x", "0", proto.ModePersistent))
+	if r := f.apply(created); r.Err != proto.ErrOK {
+		t.Fatal(r.Err)
+	}
+	f.take()
+	steps := []struct {
+		name  string
+		txn   *tree.Txn // a session txn, or
+		op    op        // a write of sess
+		from  uint64
+		want  proto.ErrCode
+		owner uint64
+	}{
+		{name: "creator writes", op: setData("/x", "1", -1), from: 1, owner: 1},
+		{name: "other server", op: setData("/x", "2", -1), from: 2, want: proto.ErrSessionMoved, owner: 1},
+		{name: "other server's create", op: create("/y", "", proto.ModeEphemeral), from: 3, want: proto.ErrSessionMoved, owner: 1},
+		{name: "moved to 2", txn: move(2), owner: 2},
+		{name: "new owner writes", op: setData("/x", "3", -1), from: 2, owner: 2},
+		{name: "left-behind write", op: setData("/x", "4", -1), from: 1, want: proto.ErrSessionMoved, owner: 2},
+		{name: "left-behind multi", op: multi(create("/m", "", proto.ModePersistent), setData("/x", "5", -1)), from: 1, want: proto.ErrSessionMoved, owner: 2},
+		{name: "moved again to the same", txn: move(2), owner: 2},
+		{name: "wrong password", txn: moveWith(3, "guess"), want: proto.ErrAuthFailed, owner: 2},
+		{name: "no password", txn: moveWith(3, ""), want: proto.ErrAuthFailed, owner: 2},
+		{name: "moved back to 1", txn: move(1), owner: 1},
+		{name: "2 is refused now", op: del("/x", -1), from: 2, want: proto.ErrSessionMoved, owner: 1},
+	}
+	for _, st := range steps {
+		before := dump(f.tr)
+		var r tree.Result
+		if st.txn != nil {
+			r = f.apply(st.txn)
+		} else {
+			r = f.do(st.op, as(sess), from(st.from))
+		}
+		if r.Err != st.want {
+			t.Errorf("%s: %v, want %v", st.name, r.Err, st.want)
+		}
+		if got := f.tr.Session(sess).Owner; got != st.owner {
+			t.Errorf("%s: owner %d, want %d", st.name, got, st.owner)
+		}
+		if st.want != proto.ErrOK && dump(f.tr) != before {
+			t.Errorf("%s: a refused write changed the tree", st.name)
+		}
+	}
+	if n := f.tr.Get("/x"); n == nil || string(n.Data()) != "3" {
+		t.Errorf("/x holds %v, want the new owner's write only", n)
+	}
+	if evs := f.take(); len(evs) != 2 {
+		t.Errorf("events %v, want the two accepted setData", evs)
+	}
+	// The leader's expiry comes from whichever server leads.
+	if r := f.apply(&tree.Txn{Type: proto.OpCloseSession, Session: sess, Origin: 3}); r.Err != proto.ErrOK {
+		t.Errorf("closeSession proposed by a server other than the owner: %v", r.Err)
+	}
+	if r := f.apply(move(2)); r.Err != proto.ErrSessionExpired {
+		t.Errorf("moving a closed session: %v, want SESSIONEXPIRED", r.Err)
+	}
+}
+
+func moveTxn(session int64, server uint64, passwd string) *tree.Txn {
+	return &tree.Txn{Type: tree.OpMoveSession, Session: session, Origin: server,
+		Body: proto.Encode(nil, &tree.MoveSessionBody{Passwd: []byte(passwd)})}
+}
+
+// TestSessionWithoutOwner: a session with owner 0 (loaded from a snapshot
+// older than owners, or imported from ZooKeeper) takes writes from any
+// server until it moves.
+func TestSessionWithoutOwner(t *testing.T) {
+	f := newFixture(t, tree.Options{})
+	f.tr.RestoreSession(0x600, 6000, []byte("pw"))
+	for _, server := range []uint64{1, 2, 7} {
+		if r := f.do(create(fmt.Sprintf("/s%d", server), "", proto.ModePersistent), as(0x600),
+			func(t *tree.Txn) { t.Origin = server }); r.Err != proto.ErrOK {
+			t.Errorf("write from server %d: %v", server, r.Err)
+		}
+	}
+	if r := f.apply(moveTxn(0x600, 2, "pw")); r.Err != proto.ErrOK {
+		t.Fatalf("move: %v", r.Err)
+	}
+	if r := f.do(create("/after", "", proto.ModePersistent), as(0x600),
+		func(t *tree.Txn) { t.Origin = 1 }); r.Err != proto.ErrSessionMoved {
+		t.Errorf("write from server 1 after the move to 2: %v, want SESSIONMOVED", r.Err)
 	}
 }

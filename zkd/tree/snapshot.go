@@ -25,7 +25,7 @@ import (
 //  2. WriteTo, without the lock, sorts each directory's records and
 //     streams the nodes in path order.
 //
-// The serialization, version 1. Integers are big-endian (jute's int and
+// The serialization, version 2. Integers are big-endian (jute's int and
 // long); every length is checked against what is left before anything is
 // allocated. Everything here is part of the on-disk format.
 //
@@ -48,10 +48,13 @@ import (
 //	  count (>= 1) is the number of nodes that use ref, checked on load.
 //
 //	nSess × session, ids strictly ascending
-//	+--------+---------+-----------+--------+
-//	| id     | timeout | passwdLen | passwd |
-//	| long 8 | int 4   | int 4     |        |
-//	+--------+---------+-----------+--------+
+//	+--------+---------+--------+-----------+--------+
+//	| id     | timeout | owner  | passwdLen | passwd |
+//	| long 8 | int 4   | long 8 | int 4     |        |
+//	+--------+---------+--------+-----------+--------+
+//	  owner is the server whose connection speaks for the session
+//	  (Session.Owner). Version 1 had no owner (16 fixed bytes per session);
+//	  it is still read, with owner 0, and written again as version 2.
 //
 //	nNodes × node, paths strictly ascending (so every parent comes before
 //	its children), "/" first; 76 fixed bytes, then path and data
@@ -76,17 +79,19 @@ import (
 // Children, session ephemeral sets, ACL reference counts and the data size
 // are not stored: ReadSnapshot derives them from the nodes. Empty data and
 // passwords are stored with length 0 and load as nil, as Apply keeps them.
-// A valid serialization has exactly one encoding, so decoding and encoding
-// again gives back the same bytes.
+// A valid version-2 serialization has exactly one encoding, so decoding
+// and encoding again gives back the same bytes.
 const (
 	snapMagic      = "ZKDT"
 	snapEndMagic   = "TEND"
-	snapVersion    = 1
+	snapVersion    = 2
+	snapVersionV1  = 1 // sessions without an owner
 	snapHeaderLen  = 40
 	snapTrailerLen = 12
 	snapACLLen     = 20 // fixed bytes of an ACL entry
 	snapACLItemLen = 12 // fixed bytes of one ACL in a list
-	snapSessLen    = 16 // fixed bytes of a session
+	snapSessLen    = 24 // fixed bytes of a session
+	snapSessLenV1  = 16
 	snapNodeLen    = 76 // fixed bytes of a node
 )
 
@@ -125,6 +130,7 @@ type capturedACL struct {
 type capturedSession struct {
 	id      int64
 	timeout int32
+	owner   uint64
 	passwd  []byte // shared with the session, never modified
 }
 
@@ -203,7 +209,7 @@ func (t *Tree) startCapture(c *Capture) *Capture {
 		c.acls = append(c.acls, capturedACL{ref: ref, list: list})
 	}
 	for id, s := range t.sessions {
-		c.sessions = append(c.sessions, capturedSession{id: id, timeout: s.Timeout, passwd: s.Passwd})
+		c.sessions = append(c.sessions, capturedSession{id: id, timeout: s.Timeout, owner: s.Owner, passwd: s.Passwd})
 	}
 	return c
 }
@@ -457,6 +463,7 @@ func (c *Capture) WriteTo(w io.Writer) (int64, error) {
 	for _, s := range c.sessions {
 		b := binary.BigEndian.AppendUint64(sw.buf, uint64(s.id))
 		b = binary.BigEndian.AppendUint32(b, uint32(s.timeout))
+		b = binary.BigEndian.AppendUint64(b, s.owner)
 		b = binary.BigEndian.AppendUint32(b, uint32(len(s.passwd)))
 		sw.buf = append(b, s.passwd...)
 		sw.maybeFlush()

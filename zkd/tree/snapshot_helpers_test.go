@@ -59,15 +59,30 @@ func newSnapGen(tb testing.TB, seed uint64) *snapGen {
 // digest identity to expand to.
 var snapAuth = []proto.ID{{Scheme: acl.SchemeSuper, ID: "super"}, {Scheme: acl.SchemeDigest, ID: "carol:x"}}
 
+// apply applies a txn of session proposed by the server that owns it.
 func (g *snapGen) apply(typ proto.OpCode, session int64, rec proto.Record) Result {
+	return g.applyFrom(g.ownerOf(session), typ, session, rec)
+}
+
+func (g *snapGen) applyFrom(origin uint64, typ proto.OpCode, session int64, rec proto.Record) Result {
 	g.zxid++
 	g.now += int64(1 + g.rng.IntN(1000))
-	txn := &Txn{Type: typ, Session: session, Time: g.now, Auth: snapAuth}
+	txn := &Txn{Type: typ, Session: session, Time: g.now, Auth: snapAuth, Origin: origin}
 	if rec != nil {
 		txn.Body = proto.Encode(nil, rec)
 	}
 	return g.t.Apply(g.zxid, txn, nil)
 }
+
+func (g *snapGen) ownerOf(session int64) uint64 {
+	if s := g.t.sessions[session]; s != nil {
+		return s.Owner
+	}
+	return 1
+}
+
+// server returns one of three servers' ids, at random.
+func (g *snapGen) server() uint64 { return uint64(1 + g.rng.IntN(3)) }
 
 func (g *snapGen) pick(list []string) string { return list[g.rng.IntN(len(list))] }
 
@@ -150,17 +165,26 @@ func (g *snapGen) step() {
 		for i := range pw {
 			pw[i] = byte(g.rng.IntN(256))
 		}
-		g.apply(proto.OpCreateSession, g.nextSess, &CreateSessionBody{Timeout: int32(4000 + g.rng.IntN(30000)), Passwd: pw})
+		g.applyFrom(g.server(), proto.OpCreateSession, g.nextSess, &CreateSessionBody{Timeout: int32(4000 + g.rng.IntN(30000)), Passwd: pw})
 		g.sessions = append(g.sessions, g.nextSess)
-	case r < 11:
+	case r < 10:
 		g.apply(proto.OpCloseSession, g.session(), nil)
+	case r < 12:
+		id := g.session()
+		var pw []byte
+		if s := g.t.sessions[id]; s != nil && g.rng.IntN(10) != 0 { // else a wrong one
+			pw = s.Passwd
+		}
+		g.applyFrom(g.server(), OpMoveSession, id, &MoveSessionBody{Passwd: pw})
 	case r < 60:
 		op, req := g.createReq()
 		if res := g.apply(op, g.session(), req); res.Err == proto.ErrOK {
 			g.paths = append(g.paths, res.Path)
 		}
-	case r < 75:
+	case r < 73:
 		g.apply(proto.OpSetData, g.session(), &proto.SetDataRequest{Path: g.live(false), Data: g.data(), Version: -1})
+	case r < 75: // from a server the session has left: refused
+		g.applyFrom(g.server(), proto.OpSetData, g.session(), &proto.SetDataRequest{Path: g.live(false), Data: g.data(), Version: -1})
 	case r < 83:
 		acls := g.aclPool[g.rng.IntN(len(g.aclPool))]
 		g.apply(proto.OpSetACL, g.session(), &proto.SetACLRequest{Path: g.live(false), ACL: acls, Version: -1})
@@ -231,7 +255,7 @@ func snapDump(t *Tree) string {
 	})
 	for _, id := range t.Sessions() {
 		s := t.sessions[id]
-		fmt.Fprintf(&b, "session %#x timeout=%d passwd=%x ephemerals=%v\n", id, s.Timeout, s.Passwd, s.Ephemerals())
+		fmt.Fprintf(&b, "session %#x timeout=%d owner=%d passwd=%x ephemerals=%v\n", id, s.Timeout, s.Owner, s.Passwd, s.Ephemerals())
 	}
 	return b.String()
 }

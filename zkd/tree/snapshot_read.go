@@ -59,6 +59,7 @@ type snapReader struct {
 	off      int64 // bytes consumed
 	end      int64 // declared length; 0 until the header is read
 	lastZxid int64
+	sessLen  int // fixed bytes of a session in this version
 	err      error
 }
 
@@ -159,8 +160,13 @@ func (sr *snapReader) header(avail int64) (nACLs, nSess, nNodes int) {
 		sr.badf(0, "magic %q, want %q", b[:4], snapMagic)
 		return
 	}
-	if v := binary.BigEndian.Uint32(b[4:]); v != snapVersion {
-		sr.badf(4, "format version %d, this build reads %d", v, snapVersion)
+	switch v := binary.BigEndian.Uint32(b[4:]); v {
+	case snapVersion:
+		sr.sessLen = snapSessLen
+	case snapVersionV1:
+		sr.sessLen = snapSessLenV1
+	default:
+		sr.badf(4, "format version %d, this build reads %d and %d", v, snapVersionV1, snapVersion)
 		return
 	}
 	length := binary.BigEndian.Uint64(b[8:])
@@ -182,7 +188,7 @@ func (sr *snapReader) header(avail int64) (nACLs, nSess, nNodes int) {
 	switch {
 	case int64(a)*snapACLLen > body:
 		sr.badf(24, "%d ACL entries cannot fit in %d bytes", a, body)
-	case int64(s)*snapSessLen > body:
+	case int64(s)*int64(sr.sessLen) > body:
 		sr.badf(28, "%d sessions cannot fit in %d bytes", s, body)
 	case n == 0 || n > uint64(body)/(snapNodeLen+1):
 		sr.badf(32, "%d nodes cannot fit in %d bytes", n, body)
@@ -242,13 +248,17 @@ func (sr *snapReader) sessions(t *Tree, n int) {
 	var prev int64
 	for i := 0; i < n && sr.err == nil; i++ {
 		at := sr.off
-		b := sr.fixed(snapSessLen)
+		b := sr.fixed(sr.sessLen)
 		if b == nil {
 			break
 		}
 		id := int64(binary.BigEndian.Uint64(b))
 		timeout := int32(binary.BigEndian.Uint32(b[8:]))
-		pl := sr.length(at+12, binary.BigEndian.Uint32(b[12:]), "password")
+		var owner uint64
+		if sr.sessLen == snapSessLen {
+			owner = binary.BigEndian.Uint64(b[12:])
+		}
+		pl := sr.length(at+int64(sr.sessLen)-4, binary.BigEndian.Uint32(b[sr.sessLen-4:]), "password")
 		if i > 0 && id <= prev {
 			sr.badf(at, "session %#x after %#x: ids must ascend", id, prev)
 		}
@@ -256,7 +266,7 @@ func (sr *snapReader) sessions(t *Tree, n int) {
 		if pl > 0 {
 			passwd = sr.bytes(pl)
 		}
-		t.sessions[id] = &Session{ID: id, Timeout: timeout, Passwd: passwd, ephemerals: map[string]struct{}{}}
+		t.sessions[id] = &Session{ID: id, Timeout: timeout, Passwd: passwd, Owner: owner, ephemerals: map[string]struct{}{}}
 		prev = id
 	}
 }

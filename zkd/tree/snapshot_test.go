@@ -329,7 +329,19 @@ func snapCheckDecode(t *testing.T, b []byte) {
 	}
 	snapCheckLinks(t, tr)
 	again := snapBytes(t, tr)
-	if !bytes.Equal(again, b[:len(again)]) {
+	if binary.BigEndian.Uint32(b[4:]) == snapVersionV1 {
+		// An older version is written as the current one; that must load
+		// as the same tree.
+		tr2, err := ReadSnapshot(bytes.NewReader(again), Options{})
+		if err != nil {
+			t.Fatalf("version 1 input rewritten as version %d does not load: %v", snapVersion, err)
+		}
+		if want, have := snapDump(tr), snapDump(tr2); want != have {
+			t.Fatalf("version 1 input rewritten loads differently:\n%s", snapDiff(want, have))
+		}
+		return
+	}
+	if len(again) > len(b) || !bytes.Equal(again, b[:len(again)]) {
 		t.Fatalf("accepted input does not encode back to itself")
 	}
 }
@@ -349,6 +361,7 @@ func TestRestoreBuildsSameTree(t *testing.T) {
 	for _, id := range src.Sessions() {
 		s := src.Session(id)
 		dst.RestoreSession(id, s.Timeout, s.Passwd)
+		dst.Session(id).Owner = s.Owner // ZooKeeper's snapshots have no owners
 	}
 	var err error
 	src.Walk(func(p string, n *Node) {
@@ -413,4 +426,56 @@ func TestRestoreNodeRejects(t *testing.T) {
 // sortList puts a flattened capture's list back in path order.
 func sortList(c *Capture) {
 	slices.SortFunc(c.list, func(a, b capturedNode) int { return strings.Compare(a.path, b.path) })
+}
+
+// TestReadSnapshotVersion1 loads a version-1 snapshot (sessions without
+// owners, as zkd wrote before owners): the same tree with owner 0 on every
+// session, written again as version 2.
+func TestReadSnapshotVersion1(t *testing.T) {
+	g := newSnapGen(t, 41)
+	for i, id := range []int64{0x51, 0x52, 0x53} {
+		g.applyFrom(uint64(i+1), proto.OpCreateSession, id, &CreateSessionBody{Timeout: 5000, Passwd: []byte{byte(i), 1, 2}})
+		g.apply(proto.OpCreate, id, &proto.CreateRequest{Path: fmt.Sprintf("/e%d", i), ACL: proto.OpenACLUnsafe(), Flags: proto.ModeEphemeral})
+	}
+	if r := g.applyFrom(3, OpMoveSession, 0x51, &MoveSessionBody{Passwd: []byte{0, 1, 2}}); r.Err != proto.ErrOK {
+		t.Fatalf("move: %v", r.Err)
+	}
+	v2 := snapBytes(t, g.t)
+	// Version 1: the version, the length, and no owner in each session.
+	at := snapHeaderLen
+	for range binary.BigEndian.Uint32(v2[24:]) { // skip the ACL table
+		n := int(binary.BigEndian.Uint32(v2[at+16:]))
+		at += snapACLLen
+		for range n {
+			at += snapACLItemLen + int(binary.BigEndian.Uint32(v2[at+4:])) + int(binary.BigEndian.Uint32(v2[at+8:]))
+		}
+	}
+	v1 := append([]byte(nil), v2[:at]...)
+	binary.BigEndian.PutUint32(v1[4:], snapVersionV1)
+	for range g.t.SessionCount() {
+		plen := int(binary.BigEndian.Uint32(v2[at+20:]))
+		v1 = append(v1, v2[at:at+12]...)
+		v1 = append(v1, v2[at+20:at+snapSessLen+plen]...)
+		at += snapSessLen + plen
+	}
+	v1 = append(v1, v2[at:]...)
+	binary.BigEndian.PutUint64(v1[8:], uint64(len(v1)))
+
+	got, err := ReadSnapshot(bytes.NewReader(v1), Options{})
+	if err != nil {
+		t.Fatalf("ReadSnapshot of version 1: %v", err)
+	}
+	for _, id := range g.t.Sessions() {
+		if g.t.sessions[id].Owner == 0 {
+			t.Fatalf("session %#x has no owner in the source tree", id)
+		}
+		g.t.sessions[id].Owner = 0
+	}
+	if want, have := snapDump(g.t), snapDump(got); want != have {
+		t.Fatalf("version 1 loads differently:\n%s", snapDiff(want, have))
+	}
+	if again := snapBytes(t, got); binary.BigEndian.Uint32(again[4:]) != snapVersion || len(again) != len(v2) {
+		t.Errorf("rewritten as version %d, %d bytes; want version %d, %d bytes",
+			binary.BigEndian.Uint32(again[4:]), len(again), snapVersion, len(v2))
+	}
 }

@@ -20,9 +20,16 @@ const (
 // Session is a session as the replicated state knows it: created and closed
 // only through the log. Liveness (timers, pings) lives outside the tree.
 type Session struct {
-	ID         int64
-	Timeout    int32
-	Passwd     []byte
+	ID      int64
+	Timeout int32
+	Passwd  []byte
+	// Owner is the server whose client connection speaks for the session:
+	// the one that created it, then the last one it moved to (OpMoveSession).
+	// Writes proposed by any other server fail with SESSIONMOVED, so a
+	// request left behind in a connection the client abandoned can never
+	// apply after the writes the client made since. 0 accepts any server
+	// (sessions from snapshots older than owners, or imported).
+	Owner      uint64
 	ephemerals map[string]struct{}
 }
 

@@ -17,13 +17,23 @@ import (
 type Txn struct {
 	Origin  uint64       // id of the server that proposed it; it answers the client
 	ReqID   uint64       // proposer-local id, to find the waiting request
-	Type    proto.OpCode // the request's opcode, or createSession/closeSession/deleteContainer
+	Type    proto.OpCode // the request's opcode, or createSession/closeSession/deleteContainer/OpMoveSession
 	Session int64
 	Cxid    int32
 	Time    int64      // proposer's wall clock, ms since the epoch: ctime/mtime/TTL
 	Auth    []proto.ID // the session's identities when it sent the request
 	Body    []byte
 }
+
+// OpMoveSession is zkd's own txn type, never sent by a client: the
+// session's client now speaks through the txn's Origin, which becomes the
+// session's Owner. A server proposes it when a client resumes there a
+// session owned by another server, or one it has not applied yet, and
+// answers the client once it has applied. (ZooKeeper keeps the owner in
+// its leader's memory and sets it with a REVALIDATE round trip; zkd keeps
+// it in the replicated state so that every replica refuses the same
+// writes.) Its body is a MoveSessionBody.
+const OpMoveSession proto.OpCode = -100
 
 // Encode appends the txn.
 func (t *Txn) Encode(e *proto.Encoder) {
@@ -67,6 +77,16 @@ type CreateSessionBody struct {
 
 func (b *CreateSessionBody) Encode(e *proto.Encoder) { e.Int(b.Timeout); e.Buffer(b.Passwd) }
 func (b *CreateSessionBody) Decode(d *proto.Decoder) { b.Timeout = d.Int(); b.Passwd = d.Buffer() }
+
+// MoveSessionBody is the body of a moveSession txn: the password the
+// client presented, checked when the txn applies (the proposer may not
+// know the session yet).
+type MoveSessionBody struct {
+	Passwd []byte
+}
+
+func (b *MoveSessionBody) Encode(e *proto.Encoder) { e.Buffer(b.Passwd) }
+func (b *MoveSessionBody) Decode(d *proto.Decoder) { b.Passwd = d.Buffer() }
 
 // PathBody is the body of a deleteContainer txn.
 type PathBody struct{ Path string }
