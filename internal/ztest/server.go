@@ -278,9 +278,10 @@ func (s *Server) signalAndWait(sig syscall.Signal, timeout time.Duration) {
 }
 
 // Pause stops the process with SIGSTOP: it keeps its sockets but neither
-// reads nor answers, like a machine in a long GC pause or a hung VM. Stop,
-// Kill and the test's cleanup resume it as needed. Pausing a stopped or
-// paused server does nothing.
+// reads nor answers, like a machine in a long GC pause or a hung VM. It
+// returns once every thread has stopped (on Linux). Stop, Kill and the
+// test's cleanup resume it as needed. Pausing a stopped or paused server
+// does nothing.
 func (s *Server) Pause() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -291,8 +292,14 @@ func (s *Server) Pause() error {
 		return fmt.Errorf("ztest: pause %s server: %w", s.Kind, err)
 	}
 	s.paused = true
+	if err := waitStopped(s.cmd.Process.Pid, pauseWait); err != nil {
+		return fmt.Errorf("ztest: pause %s server: %w", s.Kind, err)
+	}
 	return nil
 }
+
+// pauseWait bounds the wait for a paused process's threads to stop.
+const pauseWait = 5 * time.Second
 
 // Resume continues a paused process with SIGCONT.
 func (s *Server) Resume() error {

@@ -51,6 +51,12 @@
 // Apache's syncLimit × tickTime; 4 s on zkd in the short schedule): a new
 // one is elected, and resumed, the old one must follow again.
 //
+// TestWriteLeftInFrozenMember (3, loopback): a client's setData sits in
+// the socket of a follower frozen with SIGSTOP while the client resumes
+// its session on another follower and writes there; woken up, the frozen
+// member must not apply the old request after the newer write (ZooKeeper's
+// SessionMovedException; zkd's session owner).
+//
 // TestKillCycles (3 and an observer, loopback): repeated SIGKILL and
 // restart of the leader, a follower or the observer under load: 3 cycles,
 // 10 in the long schedule.
@@ -77,12 +83,13 @@
 // cycles. The short schedule still asserts everything the long one does.
 //
 // Kinds: ZK_TARGET=zkd or ZK_TARGET=apache runs every test against that
-// kind only. Without it, the first four tests (the short slice of #4) run
-// against both kinds, zkd first, and the other four against zkd only in the
-// short schedule and against both in the long one. The reason is time: an
+// kind only. Without it, the first four tests (the short slice of #4) and
+// TestWriteLeftInFrozenMember (a few seconds) run against both kinds, zkd
+// first, and the others against zkd only in the short schedule and against
+// both in the long one. The reason is time: an
 // Apache ensemble start is several JVMs on a 2-core box, and Apache's
 // failover after a silent partition takes syncLimit × tickTime (10 s), so
-// running all eight against Apache would take the default run well past its
+// running all of them against Apache would take the default run well past its
 // four minutes. Every test passes against Apache (ZK_TARGET=apache
 // ZKD_FAULTS=long checks that); a test that fails on Apache is a wrong test.
 //
