@@ -40,6 +40,19 @@ func dialWire(t *testing.T, addr string, id int64, passwd []byte) *zwire.Conn {
 	return w
 }
 
+// waitServing waits until every member knows the leader and takes clients.
+func waitServing(t *testing.T, ss []*Server) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "every member serving", func() bool {
+		for _, s := range ss {
+			if !s.serves() {
+				return false
+			}
+		}
+		return leaderOf(ss) != nil
+	})
+}
+
 // TestEnsembleWriteFromConnectionOfMovedSession: a client whose session
 // moved to another member must never have a write of its old connection
 // applied after the writes it made since: ZooKeeper keeps each session's
@@ -54,7 +67,7 @@ func TestEnsembleWriteFromConnectionOfMovedSession(t *testing.T) {
 	for i := range ss {
 		ss[i] = startServer(t, cfgs[i])
 	}
-	waitFor(t, 10*time.Second, "a leader", func() bool { return leaderOf(ss) != nil })
+	waitServing(t, ss)
 	setup := connect(t, ss[0])
 	if _, err := setup.Create("/moved", []byte("initial"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
@@ -106,7 +119,7 @@ func TestEnsembleResumeOnMemberBehind(t *testing.T) {
 	for i := range ss {
 		ss[i] = startServer(t, cfgs[i])
 	}
-	waitFor(t, 10*time.Second, "a leader", func() bool { return leaderOf(ss) != nil })
+	waitServing(t, ss)
 	for i := range 30 {
 		from, to := ss[i%3], ss[(i+1+i/3%2)%3]
 		w := dialWire(t, from.Addr().String(), 0, nil)
