@@ -245,6 +245,9 @@ func (c *applyCtx) insert(path, parentPath string, parent *Node, n *Node) {
 	// p shares parent's child set (if it has one): parent is no longer in
 	// the tree, and snapshots never read children.
 	p.addChild(n)
+	if t.fresh != nil {
+		t.fresh[n] = struct{}{}
+	}
 	t.replace(parentPath, p)
 	t.count++
 	t.dataSize += nodeSize(path, n.data)

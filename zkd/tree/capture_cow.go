@@ -19,9 +19,11 @@ import (
 //     node the path had at Begin (once per path; "absent" for a node
 //     created since). Parents count too: their cversion and pzxid change.
 //  3. Each Step, under the lock, walks on through the tree (depth first,
-//     one coroutine paused between steps) and records each node with its
-//     name and where its subtree ends; a path the log knows is recorded
-//     without its node (the log has its state at Begin, or it had none).
+//     one coroutine paused between steps) and records each node and where
+//     its subtree ends; a node put in the tree since Begin is recorded as
+//     not to be written (the log has its path's state at Begin, or it had
+//     none). The walk goes by node, not by path: it builds no paths and
+//     reads no names, and those are the cache misses of a big tree.
 //  4. Finish, under the lock, stops the log and keeps the nodes it saved.
 //     Everything else (a node recorded before its path changed is also in
 //     the log: it is written once) happens off the lock, in WriteTo.
@@ -30,18 +32,19 @@ type Capturing struct {
 	root   *Node // the root at Begin
 	next   func() (struct{}, bool)
 	stop   func()
-	pre    map[string]*Node // path -> node at Begin (nil: did not exist)
-	budget int              // nodes left to record in this step
-	kids   [][]*Node        // per depth, the children the walk goes through
+	pre    map[string]*Node   // path -> node at Begin (nil: did not exist)
+	fresh  map[*Node]struct{} // nodes Apply put in the tree since Begin
+	budget int                // nodes left to record in this step
+	kids   [][]*Node          // per depth, the children the walk goes through
 	done   bool
 }
 
 // BeginCapture starts a stepwise capture into c (nil or reused).
 // REQUIRES: the tree locked (read or write); only one capture at a time.
 func (t *Tree) BeginCapture(c *Capture) *Capturing {
-	g := &Capturing{c: t.startCapture(c), root: t.root, pre: map[string]*Node{}}
+	g := &Capturing{c: t.startCapture(c), root: t.root, pre: map[string]*Node{}, fresh: map[*Node]struct{}{}}
 	g.next, g.stop = iter.Pull(g.walk)
-	t.cow = g.pre
+	t.cow, t.fresh = g.pre, g.fresh
 	return g
 }
 
@@ -65,7 +68,7 @@ func (g *Capturing) Step(n int) bool {
 // REQUIRES: the tree locked (read or write), and Step having returned true.
 func (g *Capturing) Finish(t *Tree) *Capture {
 	g.stop()
-	t.cow = nil
+	t.cow, t.fresh = nil, nil
 	c := g.c
 	for p, n := range g.pre {
 		if n != nil {
@@ -78,16 +81,15 @@ func (g *Capturing) Finish(t *Tree) *Capture {
 // walk records the tree below the root at Begin, depth first, pausing
 // (yielding) whenever the step's budget is spent.
 func (g *Capturing) walk(yield func(struct{}) bool) {
-	path := append(make([]byte, 0, 256), '/')
-	g.visit(path, g.root, 0, yield)
+	g.visit(g.root, 0, yield)
 	g.kids = nil
 }
 
-func (g *Capturing) visit(path []byte, n *Node, depth int, yield func(struct{}) bool) bool {
+func (g *Capturing) visit(n *Node, depth int, yield func(struct{}) bool) bool {
 	rec := capturedRec{node: n}
-	if len(g.pre) > 0 {
-		if _, changed := g.pre[string(path)]; changed {
-			rec.skip = true // its state at Begin, if any, is in the log
+	if len(g.fresh) > 0 {
+		if _, changed := g.fresh[n]; changed {
+			rec.skip = true // its path's state at Begin, if any, is in the log
 		}
 	}
 	i := len(g.c.recs)
@@ -105,7 +107,7 @@ func (g *Capturing) visit(path []byte, n *Node, depth int, yield func(struct{}) 
 		kids := n.children.nodes(g.kids[depth][:0])
 		g.kids[depth] = kids
 		for _, child := range kids {
-			if !g.visit(appendChild(path, child.name()), child, depth+1, yield) {
+			if !g.visit(child, depth+1, yield) {
 				return false
 			}
 		}

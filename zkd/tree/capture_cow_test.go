@@ -39,7 +39,7 @@ func TestStepwiseCaptureIsOneMoment(t *testing.T) {
 			g.apply(proto.OpCloseSession, id, nil)
 		}
 		got := c.Finish(g.t)
-		if g.t.cow != nil {
+		if g.t.cow != nil || g.t.fresh != nil {
 			t.Fatalf("seed %d: copy-on-write log still on after Finish", tc.seed)
 		}
 		var buf bytes.Buffer

@@ -72,6 +72,10 @@ type Tree struct {
 	// cow holds, while a stepwise capture runs, each changed path's node
 	// at the capture's start (capture_cow.go); nil otherwise.
 	cow map[string]*Node
+	// fresh holds, while a stepwise capture runs, every node Apply put in
+	// the tree since it started: the walk skips those without building
+	// their paths (each one's path is in cow).
+	fresh map[*Node]struct{}
 }
 
 // New returns a tree holding only ZooKeeper's special nodes.
@@ -154,6 +158,9 @@ func (t *Tree) lookup(path string) *Node {
 
 // replace puts n, a new version of the node at path, in its place.
 func (t *Tree) replace(path string, n *Node) {
+	if t.fresh != nil {
+		t.fresh[n] = struct{}{}
+	}
 	if path == RootPath {
 		t.root = n
 		return
