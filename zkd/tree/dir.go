@@ -22,6 +22,9 @@ type dir struct {
 	tags []uint8 // big: tags[i] is the tag of list[i]'s name
 	n    int     // children
 	big  bool
+	// gen counts adds and removes: the order nodes yields the children in
+	// changes only with it (set keeps a child's slot). See sortCache.
+	gen uint64
 }
 
 const (
@@ -105,6 +108,7 @@ func (d *dir) put(i int, child *Node, h uint64) {
 func (d *dir) add(child *Node) {
 	name := child.name()
 	d.n++
+	d.gen++
 	if !d.big {
 		if d.n <= dirSmall {
 			i, _ := d.search(name)
@@ -135,6 +139,7 @@ func (d *dir) set(child *Node) {
 // remove removes the child called name, which is in the set.
 func (d *dir) remove(name string) {
 	d.n--
+	d.gen++
 	if !d.big {
 		i, _ := d.search(name)
 		d.list = slices.Delete(d.list, i, i+1)

@@ -119,6 +119,11 @@ type Capture struct {
 	prepared  bool  // sessions and saved sorted, counts and sizes known
 	nodes     int   // nodes to write
 	nodeBytes int64 // bytes WriteTo writes for them
+
+	// sorts is the tree's sort cache; stamps, the tables of the
+	// directories big enough for it, by record, as the walk met them.
+	sorts  *sortCache
+	stamps map[int32]dirStamp
 }
 
 type capturedACL struct {
@@ -190,6 +195,11 @@ func (t *Tree) startCapture(c *Capture) *Capture {
 		c = &Capture{}
 	}
 	old := len(c.recs)
+	stamps := c.stamps
+	if stamps == nil {
+		stamps = map[int32]dirStamp{}
+	}
+	clear(stamps)
 	*c = Capture{
 		lastZxid:   t.lastZxid,
 		ephemerals: int64(t.ephemerals),
@@ -197,6 +207,8 @@ func (t *Tree) startCapture(c *Capture) *Capture {
 		sessions:   c.sessions[:0],
 		recs:       c.recs[:0],
 		saved:      c.saved[:0],
+		sorts:      t.sorts,
+		stamps:     stamps,
 	}
 	// Drop what the last use referenced (the walk overwrites records,
 	// but may make fewer).
@@ -306,7 +318,7 @@ func (c *Capture) prepare() {
 // each calls fn with every node captured, in path order, until fn returns
 // false; it reports whether fn always returned true. path is valid only
 // during the call. REQUIRES: prepared.
-func (c *Capture) each(fn func(path []byte, n *Node) bool) bool {
+func (c *Capture) each(sorts *sortCache, fn func(path []byte, n *Node) bool) bool {
 	if c.list != nil {
 		for i := range c.list {
 			if !fn([]byte(c.list[i].path), &c.list[i].node) {
@@ -318,7 +330,7 @@ func (c *Capture) each(fn func(path []byte, n *Node) bool) bool {
 	if len(c.recs) == 0 {
 		return true
 	}
-	w := &capWriter{c: c, fn: fn}
+	w := &capWriter{c: c, fn: fn, sorts: sorts}
 	path := append(make([]byte, 0, 256), '/')
 	return w.node(path, c.recs[0].written()) && w.dir(0, path, 0) && w.node(nil, nil)
 }
@@ -326,6 +338,8 @@ func (c *Capture) each(fn func(path []byte, n *Node) bool) bool {
 // capWriter merges the walk's records, in path order, with the saved nodes.
 type capWriter struct {
 	c       *Capture
+	sorts   *sortCache // nil: sort every directory
+	shape   []uint64   // sortCache's shape of the directory at hand, reused
 	fn      func(path []byte, n *Node) bool
 	saved   int             // next saved node to write
 	scratch [][]capturedKey // per depth, reused
@@ -335,8 +349,9 @@ type capWriter struct {
 // capturedKey is one thing to write in a directory: a child node, or the
 // subtree below it (whose paths all start with the child's name and "/").
 type capturedKey struct {
-	name string
-	i    int32 // the child's record
+	name string // filled in for sorting
+	i    int32  // the child's record
+	w    int32  // the key's position in walk order
 	sub  bool
 }
 
@@ -362,17 +377,36 @@ func (w *capWriter) dir(i int32, path []byte, depth int) bool {
 		w.scratch = append(w.scratch, nil)
 	}
 	keys := w.scratch[depth][:0]
+	st, stamped := w.c.stamps[i]
+	stamped = stamped && w.sorts != nil
+	shape := w.shape[:0]
+	child := 0
 	for j := i + 1; j < recs[i].end; j = recs[j].end {
-		name := recs[j].node.name()
-		keys = append(keys, capturedKey{name: name, i: j})
+		keys = append(keys, capturedKey{i: j, w: int32(len(keys))})
 		if recs[j].end > j+1 {
-			keys = append(keys, capturedKey{name: name, i: j, sub: true})
+			keys = append(keys, capturedKey{i: j, w: int32(len(keys)), sub: true})
+			if stamped {
+				for len(shape) <= child/64 {
+					shape = append(shape, 0)
+				}
+				shape[child/64] |= 1 << (child % 64)
+			}
 		}
+		child++
 	}
-	sortKeys(keys, &w.tmp)
+	if stamped {
+		for len(shape) < (child+63)/64 {
+			shape = append(shape, 0)
+		}
+		w.shape = shape
+		w.sorts.order(path, st, keys, shape, recs, &w.tmp)
+	} else {
+		nameKeys(keys, recs)
+		sortKeys(keys, &w.tmp)
+	}
 	w.scratch[depth] = keys
 	for _, k := range keys {
-		p := appendChild(path, k.name)
+		p := appendChild(path, recs[k.i].node.name())
 		if k.sub {
 			if !w.dir(k.i, p, depth+1) {
 				return false
@@ -469,7 +503,11 @@ func (c *Capture) WriteTo(w io.Writer) (int64, error) {
 		sw.maybeFlush()
 	}
 	var tooLong error
-	c.each(func(path []byte, n *Node) bool {
+	if c.sorts != nil {
+		c.sorts.begin()
+		defer c.sorts.end()
+	}
+	c.each(c.sorts, func(path []byte, n *Node) bool {
 		if len(path) > math.MaxInt32 || len(n.data) > math.MaxInt32 {
 			tooLong = fmt.Errorf("tree: snapshot of %s: path or data too long", path)
 			return false

@@ -77,22 +77,34 @@ func BenchmarkCapture(b *testing.B) {
 	}
 }
 
+// BenchmarkWriteTo writes a fresh capture each time: "sorted" sorts every
+// directory, as the first snapshot of a tree does; "cached" reuses the
+// order of directories unchanged since the last one (sortCache), as every
+// later snapshot does for them.
 func BenchmarkWriteTo(b *testing.B) {
 	for _, n := range snapBenchSizes {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			tr := snapBenchTree(b, n)
-			b.SetBytes(tr.Capture().Size())
-			b.ResetTimer()
-			for range b.N {
-				// A fresh capture each time: WriteTo's cost includes the sort.
-				b.StopTimer()
-				c := tr.Capture()
-				b.StartTimer()
-				if _, err := c.WriteTo(io.Discard); err != nil {
-					b.Fatal(err)
-				}
+		tr := snapBenchTree(b, n)
+		for _, cached := range []bool{false, true} {
+			name := fmt.Sprintf("%d/sorted", n)
+			if cached {
+				name = fmt.Sprintf("%d/cached", n)
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				b.SetBytes(tr.Capture().Size())
+				b.ResetTimer()
+				for range b.N {
+					b.StopTimer()
+					c := tr.Capture()
+					if !cached {
+						c.sorts = nil
+					}
+					b.StartTimer()
+					if _, err := c.WriteTo(io.Discard); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 

@@ -337,7 +337,7 @@ func allNodes(t *Tree) map[string]*Node {
 // write bad snapshots.
 func (c *Capture) flatten() {
 	c.prepare()
-	c.each(func(path []byte, n *Node) bool {
+	c.each(nil, func(path []byte, n *Node) bool {
 		cn := capturedNode{path: string(path), node: *n}
 		cn.node.nlen = 0 // a copy has no name after it
 		c.list = append(c.list, cn)

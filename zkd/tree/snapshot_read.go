@@ -33,6 +33,7 @@ func ReadSnapshot(r io.Reader, opts Options) (*Tree, error) {
 	sr := &snapReader{r: bufio.NewReaderSize(r, size)}
 	t := &Tree{
 		opts:     opts,
+		sorts:    newSortCache(),
 		sessions: make(map[int64]*Session),
 		acls:     acl.NewACLCache(),
 	}

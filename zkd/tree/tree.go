@@ -72,6 +72,8 @@ type Tree struct {
 	// cow holds, while a stepwise capture runs, each changed path's node
 	// at the capture's start (capture_cow.go); nil otherwise.
 	cow map[string]*Node
+	// sorts keeps each big directory's sorted order between snapshots.
+	sorts *sortCache
 	// fresh holds, while a stepwise capture runs, every node Apply put in
 	// the tree since it started: the walk skips those without building
 	// their paths (each one's path is in cow).
@@ -82,6 +84,7 @@ type Tree struct {
 func New(opts Options) *Tree {
 	t := &Tree{
 		opts:     opts,
+		sorts:    newSortCache(),
 		sessions: make(map[int64]*Session),
 		acls:     acl.NewACLCache(),
 	}
@@ -262,7 +265,7 @@ func (t *Tree) EphemeralsWithPrefix(session int64, prefix string) []string {
 func (t *Tree) Walk(fn func(path string, n *Node)) {
 	c := t.CaptureInto(nil)
 	c.prepare()
-	c.each(func(path []byte, n *Node) bool { fn(string(path), n); return true })
+	c.each(nil, func(path []byte, n *Node) bool { fn(string(path), n); return true })
 }
 
 // ContainerCandidates lists containers and TTL nodes that a deleteContainer
