@@ -123,10 +123,12 @@ func TestEnsembleResumeOnMemberBehind(t *testing.T) {
 	for i := range 30 {
 		from, to := ss[i%3], ss[(i+1+i/3%2)%3]
 		w := dialWire(t, from.Addr().String(), 0, nil)
-		if _, err := zwire.Dial(to.Addr().String(), 6000, w.SessionID, w.Passwd, 5*time.Second); err != nil {
+		resumed, err := zwire.Dial(to.Addr().String(), 6000, w.SessionID, w.Passwd, 5*time.Second)
+		if err != nil {
 			t.Fatalf("round %d: session %#x opened on member %d, resumed on member %d: %v",
 				i, w.SessionID, from.cfg.ServerID, to.cfg.ServerID, err)
 		}
+		resumed.Close()
 		w.Close()
 	}
 	w := dialWire(t, ss[0].Addr().String(), 0, nil)
@@ -141,7 +143,8 @@ func TestEnsembleResumeOnMemberBehind(t *testing.T) {
 		{"wrong password", w.SessionID, wrong},
 	} {
 		for _, s := range ss {
-			if _, err := zwire.Dial(s.Addr().String(), 6000, tc.id, tc.passwd, 5*time.Second); err == nil {
+			if c, err := zwire.Dial(s.Addr().String(), 6000, tc.id, tc.passwd, 5*time.Second); err == nil {
+				c.Close()
 				t.Errorf("%s: member %d resumed it", tc.name, s.cfg.ServerID)
 			}
 		}

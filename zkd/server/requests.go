@@ -220,13 +220,6 @@ func (c *conn) answer(r *request, buf []byte) []byte {
 		}
 	default:
 		hdr.Zxid, hdr.Err, body = c.read(r)
-		if r.read {
-			c.readsQueued.Add(-1)
-			select {
-			case c.readsRan <- struct{}{}:
-			default:
-			}
-		}
 	}
 	switch {
 	case r.hdr.Type == proto.OpMulti && body != nil:
@@ -238,6 +231,17 @@ func (c *conn) answer(r *request, buf []byte) []byte {
 	buf = proto.AppendReply(buf, hdr, body)
 	c.finishReply(r, buf, write)
 	c.st.lastZxid.Store(hdr.Zxid)
+	if r.read {
+		// Only now may a later write of the session go to the log: its
+		// apply can fire the watch this read set, and the event must not
+		// reach the connection's queue before this reply (a client that
+		// gets an event for a watch it has not seen registered drops it).
+		c.readsQueued.Add(-1)
+		select {
+		case c.readsRan <- struct{}{}:
+		default:
+		}
+	}
 	return buf
 }
 
