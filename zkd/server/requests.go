@@ -245,8 +245,9 @@ func (c *conn) answer(r *request, buf []byte) []byte {
 	return buf
 }
 
+// finishReply counts the reply, then queues it: a client that has its
+// reply and then reads mntr or /monitor must find the request counted.
 func (c *conn) finishReply(r *request, frame []byte, write bool) {
-	c.send(frame)
 	lat := time.Since(r.start).Milliseconds()
 	if r.hdr.Xid != proto.XidPing && r.hdr.Xid != proto.XidAuth {
 		c.srv.stats.observe(lat, len(frame), write)
@@ -255,6 +256,7 @@ func (c *conn) finishReply(r *request, frame []byte, write bool) {
 		c.st.lastCxid.Store(int64(r.hdr.Xid))
 	}
 	c.st.lastResp.Store(time.Now().UnixMilli())
+	c.send(frame)
 }
 
 func (s *connStats) observe(lat int64) {
