@@ -98,10 +98,7 @@ func (s *Server) abandon(why string, which func(*proposal) bool) {
 // abandonConn closes the connection of a session whose write has an
 // unknown or failed outcome.
 func (s *Server) abandonConn(session int64) {
-	s.mu.Lock()
-	c := s.bySess[session]
-	s.mu.Unlock()
-	if c != nil {
+	if c := s.connOf(session); c != nil {
 		c.close(reasonLeaderChanged)
 	}
 }

@@ -542,21 +542,22 @@ func (s *Server) touch(id int64) {
 // sessionMovedAway runs after the log moved a session to another server:
 // its client has left the connection here, if there is one.
 func (s *Server) sessionMovedAway(id int64) {
-	s.mu.Lock()
-	c := s.bySess[id]
-	s.mu.Unlock()
-	if c != nil {
+	if c := s.connOf(id); c != nil {
 		c.close(reasonMovedAway)
 	}
+}
+
+// connOf is the connection of session id here, or nil.
+func (s *Server) connOf(id int64) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bySess[id]
 }
 
 // sessionClosed runs after the log closed a session: drop its connection.
 func (s *Server) sessionClosed(id int64) {
 	s.tracker.remove(id)
-	s.mu.Lock()
-	c := s.bySess[id]
-	s.mu.Unlock()
-	if c != nil {
+	if c := s.connOf(id); c != nil {
 		go func() {
 			// Let the closeSession reply (if this connection asked) go first.
 			<-c.piped
