@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -98,17 +99,8 @@ func (c *Client) dial(addr string) (*conn, error) {
 		return nil, fmt.Errorf("client: dial %s: %w", addr, err)
 	}
 	nc.SetDeadline(time.Now().Add(wait))
-	if _, err := nc.Write(proto.AppendFrame(nil, &req)); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("client: handshake with %s: %w", addr, err)
-	}
-	frame, err := proto.ReadFrame(nc, nil, maxFrame)
+	resp, err := Handshake(nc, &req)
 	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("client: handshake with %s: %w", addr, err)
-	}
-	var resp proto.ConnectResponse
-	if err := proto.Decode(frame, &resp); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("client: handshake with %s: %w", addr, err)
 	}
@@ -122,6 +114,25 @@ func (c *Client) dial(addr string) (*conn, error) {
 	c.timeout = time.Duration(resp.TimeOut) * time.Millisecond
 	c.mu.Unlock()
 	return &conn{addr: addr, nc: nc, pending: map[int32]*call{}, lastSend: time.Now()}, nil
+}
+
+// Handshake sends req, the first frame of a connection, and reads the
+// server's ConnectResponse. A refused session comes back as a response
+// with timeout 0 and session id 0, not as an error. Deadlines are the
+// caller's to set on rw.
+func Handshake(rw io.ReadWriter, req *proto.ConnectRequest) (proto.ConnectResponse, error) {
+	var resp proto.ConnectResponse
+	if _, err := rw.Write(proto.AppendFrame(nil, req)); err != nil {
+		return resp, fmt.Errorf("connect request: %w", err)
+	}
+	frame, err := proto.ReadFrame(rw, nil, maxFrame)
+	if err != nil {
+		return resp, fmt.Errorf("connect response: %w", err)
+	}
+	if err := proto.Decode(frame, &resp); err != nil {
+		return resp, fmt.Errorf("connect response: %w", err)
+	}
+	return resp, nil
 }
 
 // serve restores auth and watches on a fresh connection, publishes it, and

@@ -10,6 +10,7 @@ import (
 	"net"
 	"time"
 
+	"zkd/client"
 	"zkd/zkd/proto"
 )
 
@@ -35,26 +36,16 @@ func Dial(addr string, timeoutMs int32, sessionID int64, passwd []byte, d time.D
 	if err != nil {
 		return nil, fmt.Errorf("zwire: %s: %w", addr, err)
 	}
-	w := &Conn{nc: nc, br: bufio.NewReader(nc)}
 	if passwd == nil {
 		passwd = make([]byte, proto.SessionPasswdLen)
 	}
-	req := proto.ConnectRequest{TimeOut: timeoutMs, SessionID: sessionID, Passwd: passwd}
-	if err := w.write(proto.AppendFrame(nil, &req), d); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("zwire: %s: connect request: %w", addr, err)
-	}
-	nc.SetReadDeadline(time.Now().Add(d)) //nolint:errcheck // the read fails then
-	frame, err := proto.ReadFrame(w.br, nil, maxFrame)
+	nc.SetDeadline(time.Now().Add(d)) //nolint:errcheck // the handshake fails then
+	resp, err := client.Handshake(nc, &proto.ConnectRequest{TimeOut: timeoutMs, SessionID: sessionID, Passwd: passwd})
 	if err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("zwire: %s: connect response: %w", addr, err)
+		return nil, fmt.Errorf("zwire: %s: %w", addr, err)
 	}
-	var resp proto.ConnectResponse
-	if err := proto.Decode(frame, &resp); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("zwire: %s: connect response: %w", addr, err)
-	}
+	w := &Conn{nc: nc, br: bufio.NewReader(nc)}
 	if resp.SessionID == 0 {
 		nc.Close()
 		return nil, fmt.Errorf("zwire: %s: session %#x refused (expired or wrong password)", addr, sessionID)
