@@ -56,6 +56,16 @@ func ensembleConfigs(t *testing.T, n int, observers map[int]bool, tweak func(*Co
 	return cfgs
 }
 
+// startMembers starts a server for each config, in order.
+func startMembers(t *testing.T, cfgs []Config) []*Server {
+	t.Helper()
+	ss := make([]*Server, len(cfgs))
+	for i := range cfgs {
+		ss[i] = startServer(t, cfgs[i])
+	}
+	return ss
+}
+
 // waitFor polls cond until it holds or the bound passes.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -143,10 +153,7 @@ func TestEnsembleMemberWithoutQuorum(t *testing.T) {
 // disappears on every member.
 func TestEnsembleSessionKeptAliveThroughFollower(t *testing.T) {
 	cfgs := ensembleConfigs(t, 3, nil, nil)
-	ss := make([]*Server, 3)
-	for i := range ss {
-		ss[i] = startServer(t, cfgs[i])
-	}
+	ss := startMembers(t, cfgs)
 	waitFor(t, 10*time.Second, "a leader", func() bool { return leaderOf(ss) != nil })
 	leader := leaderOf(ss)
 	var follower *Server
@@ -210,10 +217,7 @@ func rawSession(t *testing.T, addr string, timeoutMs int32) net.Conn {
 // clients and the followers take them.
 func TestEnsembleLeaderServesNo(t *testing.T) {
 	cfgs := ensembleConfigs(t, 3, nil, func(c *Config) { c.LeaderServes = false })
-	ss := make([]*Server, 3)
-	for i := range ss {
-		ss[i] = startServer(t, cfgs[i])
-	}
+	ss := startMembers(t, cfgs)
 	waitFor(t, 10*time.Second, "a leader", func() bool { return leaderOf(ss) != nil })
 	leader := leaderOf(ss)
 	_, _, err := zk.Connect([]string{leader.Addr().String()}, 4*time.Second, zk.WithLogger(quiet{}))
@@ -243,10 +247,7 @@ func TestEnsembleLeaderServesNo(t *testing.T) {
 // writes, says so in srvr, and does not count for the quorum.
 func TestEnsembleObserverForwardsWrites(t *testing.T) {
 	cfgs := ensembleConfigs(t, 4, map[int]bool{4: true}, nil)
-	ss := make([]*Server, 4)
-	for i := range ss {
-		ss[i] = startServer(t, cfgs[i])
-	}
+	ss := startMembers(t, cfgs)
 	waitFor(t, 10*time.Second, "a leader", func() bool { return leaderOf(ss) != nil })
 	obs := ss[3]
 	waitFor(t, 5*time.Second, "the observer to know the leader", func() bool { return obs.serves() })
@@ -281,10 +282,7 @@ func TestEnsembleObserverForwardsWrites(t *testing.T) {
 // gone closes its clients after the grace, so they can move on.
 func TestEnsembleLeaderlessMemberDropsClients(t *testing.T) {
 	cfgs := ensembleConfigs(t, 3, nil, nil)
-	ss := make([]*Server, 3)
-	for i := range ss {
-		ss[i] = startServer(t, cfgs[i])
-	}
+	ss := startMembers(t, cfgs)
 	waitFor(t, 10*time.Second, "a leader", func() bool { return leaderOf(ss) != nil })
 	last := ss[2]
 	c := connect(t, last)

@@ -63,10 +63,7 @@ func waitServing(t *testing.T, ss []*Server) {
 // the old connection is simply used again.
 func TestEnsembleWriteFromConnectionOfMovedSession(t *testing.T) {
 	cfgs := ensembleConfigs(t, 3, nil, nil)
-	ss := make([]*Server, 3)
-	for i := range ss {
-		ss[i] = startServer(t, cfgs[i])
-	}
+	ss := startMembers(t, cfgs)
 	waitServing(t, ss)
 	setup := connect(t, ss[0])
 	if _, err := setup.Create("/moved", []byte("initial"), 0, zk.WorldACL(zk.PermAll)); err != nil {
@@ -115,10 +112,7 @@ func TestEnsembleWriteFromConnectionOfMovedSession(t *testing.T) {
 // refused.
 func TestEnsembleResumeOnMemberBehind(t *testing.T) {
 	cfgs := ensembleConfigs(t, 3, nil, nil)
-	ss := make([]*Server, 3)
-	for i := range ss {
-		ss[i] = startServer(t, cfgs[i])
-	}
+	ss := startMembers(t, cfgs)
 	waitServing(t, ss)
 	for i := range 30 {
 		from, to := ss[i%3], ss[(i+1+i/3%2)%3]
