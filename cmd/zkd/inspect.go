@@ -197,8 +197,16 @@ func dumpEntry(w io.Writer, e wal.Entry) {
 	}
 	fmt.Fprintf(w, "index %d term %d %d txn(s)\n", e.Index, e.Term, len(txns))
 	for _, t := range txns {
-		fmt.Fprintf(w, "  %s session 0x%x cxid %#x server %d %s %s\n", fmtTime(t.Time), t.Session, t.Cxid, t.Origin, t.Type, describeZkdTxn(t))
+		fmt.Fprintf(w, "  %s session 0x%x cxid %#x server %d %s %s\n", fmtTime(t.Time), t.Session, t.Cxid, t.Origin, txnName(t.Type), describeZkdTxn(t))
 	}
+}
+
+// txnName is a txn type's name: the client opcode's, or zkd's own.
+func txnName(op proto.OpCode) string {
+	if op == tree.OpMoveSession {
+		return "moveSession"
+	}
+	return op.String()
 }
 
 // describeZkdTxn summarises a zkd txn's body: the client's request record,
@@ -213,6 +221,8 @@ func describeZkdTxn(t *tree.Txn) string {
 		return fmt.Sprintf("timeout=%d", b.Timeout)
 	case proto.OpCloseSession:
 		return ""
+	case tree.OpMoveSession: // its body is the password
+		return "(the session's client now writes through this server)"
 	case proto.OpDeleteContainer:
 		var b tree.PathBody
 		if err := proto.Decode(t.Body, &b); err != nil {

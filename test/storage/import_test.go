@@ -166,6 +166,10 @@ func impRun(t *testing.T, bin string, kill bool, stream string) {
 		{[]string{"zk-snapshot-dump", "-data", rep.Snapshot}, "/imp/acl/digest0"},
 		{[]string{"zk-log-dump", rep.LogFiles[len(rep.LogFiles)-1]}, "closeSession"},
 		{[]string{"snapshot-dump", filepath.Join(zkdDir, "snapshot.0000000000000001")}, "raft index 1, term 1"},
+		// Imported sessions have no owner; the live one's resume on zkd
+		// made zkd its owner through the log.
+		{[]string{"snapshot-dump", filepath.Join(zkdDir, "snapshot.0000000000000001")}, "writes through any server"},
+		{[]string{"log-dump", zkdDir}, fmt.Sprintf("session 0x%x cxid 0x0 server 1 moveSession", liveID)},
 		{[]string{"log-dump", zkdDir}, fmt.Sprintf("create path=%s/next-", model.seqParents[0])},
 	} {
 		out, err := exec.Command(bin, c.args...).CombinedOutput()
