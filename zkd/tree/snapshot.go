@@ -343,16 +343,15 @@ type capWriter struct {
 	fn      func(path []byte, n *Node) bool
 	saved   int             // next saved node to write
 	scratch [][]capturedKey // per depth, reused
-	tmp     []capturedKey   // sortKeys' scratch, reused
+	sorter  keySorter       // reused for every directory
 }
 
 // capturedKey is one thing to write in a directory: a child node, or the
 // subtree below it (whose paths all start with the child's name and "/").
 type capturedKey struct {
-	name string // filled in for sorting
-	i    int32  // the child's record
-	w    int32  // the key's position in walk order
-	sub  bool
+	i   int32 // the child's record
+	w   int32 // the key's position in walk order
+	sub bool
 }
 
 // node writes the saved nodes before path, then n (unless nil); nil path:
@@ -399,10 +398,9 @@ func (w *capWriter) dir(i int32, path []byte, depth int) bool {
 			shape = append(shape, 0)
 		}
 		w.shape = shape
-		w.sorts.order(path, st, keys, shape, recs, &w.tmp)
+		w.sorts.order(path, st, keys, shape, recs, &w.sorter)
 	} else {
-		nameKeys(keys, recs)
-		sortKeys(keys, &w.tmp)
+		w.sorter.sort(keys, recs)
 	}
 	w.scratch[depth] = keys
 	for _, k := range keys {
@@ -415,7 +413,6 @@ func (w *capWriter) dir(i int32, path []byte, depth int) bool {
 			return false
 		}
 	}
-	clear(keys) // drop the names
 	return true
 }
 

@@ -71,15 +71,15 @@ func (sc *sortCache) end() {
 // order puts keys, in walk order with key.w their walk positions, into
 // sorted order: from the entry for path when it still holds, else by
 // sorting (reading the names through recs), and then records the order.
-func (sc *sortCache) order(path []byte, st dirStamp, keys []capturedKey, shape []uint64, recs []capturedRec, tmp *[]capturedKey) {
+func (sc *sortCache) order(path []byte, st dirStamp, keys []capturedKey, shape []uint64, recs []capturedRec, sorter *keySorter) {
 	e := sc.entries[string(path)]
 	if e != nil && e.d == st.d && e.gen == st.gen && e.keys == len(keys) && equalBits(e.shape, shape) {
 		sc.hits++
 		e.epoch = sc.epoch
-		if cap(*tmp) < len(keys) {
-			*tmp = make([]capturedKey, len(keys))
+		if cap(sorter.keys) < len(keys) {
+			sorter.keys = make([]capturedKey, len(keys))
 		}
-		sorted := (*tmp)[:len(keys)]
+		sorted := sorter.keys[:len(keys)]
 		for k, wi := range e.perm {
 			sorted[k] = keys[wi]
 		}
@@ -87,8 +87,7 @@ func (sc *sortCache) order(path []byte, st dirStamp, keys []capturedKey, shape [
 		return
 	}
 	sc.misses++
-	nameKeys(keys, recs)
-	sortKeys(keys, tmp)
+	sorter.sort(keys, recs)
 	if e == nil {
 		e = &sortEntry{}
 		sc.entries[string(path)] = e
@@ -98,13 +97,6 @@ func (sc *sortCache) order(path []byte, st dirStamp, keys []capturedKey, shape [
 	e.perm = e.perm[:0]
 	for _, k := range keys {
 		e.perm = append(e.perm, k.w)
-	}
-}
-
-// nameKeys fills in each key's name from its node.
-func nameKeys(keys []capturedKey, recs []capturedRec) {
-	for k := range keys {
-		keys[k].name = recs[keys[k].i].node.name()
 	}
 }
 
