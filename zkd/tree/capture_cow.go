@@ -107,7 +107,7 @@ func (g *Capturing) visit(n *Node, depth int, yield func(struct{}) bool) bool {
 		kids := n.children.nodes(g.kids[depth][:0])
 		g.kids[depth] = kids
 		if g.c.sorts != nil && len(kids) >= g.c.sorts.minKeys {
-			g.c.stamps[int32(i)] = dirStamp{n.children, n.children.gen}
+			g.c.stamps[int32(i)] = g.c.sorts.stamp(n.children, len(kids))
 		}
 		for _, child := range kids {
 			if !g.visit(child, depth+1, yield) {

@@ -23,8 +23,10 @@ type dir struct {
 	n    int     // children
 	big  bool
 	// gen counts adds and removes: the order nodes yields the children in
-	// changes only with it (set keeps a child's slot). See sortCache.
-	gen uint64
+	// changes only with it (set keeps a child's slot). dels counts the
+	// removes: while it and the table's size stay, a child keeps its slot
+	// (adds only fill empty ones). See sortCache.
+	gen, dels uint64
 }
 
 const (
@@ -140,6 +142,7 @@ func (d *dir) set(child *Node) {
 func (d *dir) remove(name string) {
 	d.n--
 	d.gen++
+	d.dels++
 	if !d.big {
 		i, _ := d.search(name)
 		d.list = slices.Delete(d.list, i, i+1)
@@ -217,6 +220,23 @@ func (d *dir) nodes(buf []*Node) []*Node {
 	for _, c := range d.list {
 		if c != nil {
 			buf = append(buf, c)
+		}
+	}
+	return buf
+}
+
+// occupancy sets bit s of the returned bitmap (buf reused) for each slot s
+// of a hash table that holds a child.
+func (d *dir) occupancy(buf []uint64) []uint64 {
+	words := (len(d.list) + 63) / 64
+	if cap(buf) < words {
+		buf = make([]uint64, words)
+	}
+	buf = buf[:words]
+	clear(buf)
+	for s, c := range d.list {
+		if c != nil {
+			buf[s/64] |= 1 << (s % 64)
 		}
 	}
 	return buf

@@ -25,8 +25,10 @@ import (
 // "lock-0000000042" or the bench's "1a2b3c4d-7-1234" are read once.
 type keySorter struct {
 	items, spare []sortItem
+	first        [][2]uint64   // by key index: the windows at 0 and 8
 	keys         []capturedKey // the keys in sorted order, then copied back
 	recs         []capturedRec // the records of the keys at hand
+	n            int           // keys in the last sort
 }
 
 // sortItem is a key in the sort: its window, the window after it (if
@@ -48,12 +50,11 @@ const insertionMax = 32
 // sort sorts keys, reading their names from their records.
 func (s *keySorter) sort(keys []capturedKey, recs []capturedRec) {
 	n := len(keys)
-	if n < 2 {
-		return
-	}
+	s.n = n
 	if cap(s.items) < n {
 		s.items = make([]sortItem, n)
 		s.spare = make([]sortItem, n)
+		s.first = make([][2]uint64, n)
 		s.keys = make([]capturedKey, n)
 	}
 	items := s.items[:n]
@@ -65,6 +66,10 @@ func (s *keySorter) sort(keys []capturedKey, recs []capturedRec) {
 			key:    int32(k),
 			len:    int32(keyLen(name, keys[k].sub)),
 		}
+		s.first[k] = [2]uint64{items[k].window, items[k].next}
+	}
+	if n < 2 {
+		return
 	}
 	s.recs = recs
 	s.sortItems(keys, items, s.spare[:n], 0, true)
@@ -79,6 +84,15 @@ func (s *keySorter) sort(keys []capturedKey, recs []capturedRec) {
 // name is the name of key k.
 func (s *keySorter) name(keys []capturedKey, k int32) string {
 	return s.recs[keys[k].i].node.name()
+}
+
+// windowsInOrder appends to dst the windows at 0 and 8 of the keys of
+// the last sort, in their sorted order.
+func (s *keySorter) windowsInOrder(dst [][2]uint64) [][2]uint64 {
+	for _, it := range s.items[:s.n] {
+		dst = append(dst, s.first[it.key])
+	}
+	return dst
 }
 
 // sortItems sorts items, whose keys agree on their first depth bytes and

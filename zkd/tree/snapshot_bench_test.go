@@ -123,3 +123,53 @@ func BenchmarkReadSnapshot(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWriteToGrowing: the snapshots of a tree whose one big directory
+// (400,000 children named as the bench's create cell names them) gains
+// 10,000 between two: "merge" sorts the new ones into the last order
+// (sortCache.merge), "sort" sorts the whole directory again.
+func BenchmarkWriteToGrowing(b *testing.B) {
+	for _, merge := range []bool{true, false} {
+		name := "sort"
+		if merge {
+			name = "merge"
+		}
+		b.Run(name, func(b *testing.B) {
+			tr := New(Options{})
+			must := func(err error) {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			must(tr.RestoreNode("/c", nil, PersistedStat{}, nil))
+			data := bytes.Repeat([]byte("x"), 100)
+			next := 0
+			grow := func(n int) {
+				for range n {
+					st := PersistedStat{Czxid: int64(next), Mzxid: int64(next), Pzxid: int64(next)}
+					must(tr.RestoreNode(fmt.Sprintf("/c/1a2b3c4d-%d-%d", next%32, next/32), data, st, nil))
+					next++
+				}
+			}
+			grow(400_000)
+			if !merge {
+				tr.sorts.mergeMinKeys = 1 << 30
+			}
+			if _, err := tr.Capture().WriteTo(io.Discard); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				b.StopTimer()
+				grow(10_000)
+				c := tr.Capture()
+				b.StartTimer()
+				if _, err := c.WriteTo(io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if merge && tr.sorts.merges == 0 {
+				b.Fatal("no merge: the benchmark no longer measures one")
+			}
+		})
+	}
+}
