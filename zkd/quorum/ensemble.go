@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"os"
 	"slices"
 	"time"
 
@@ -432,7 +433,10 @@ func (n *Node) installSnapshot(s *pb.Snapshot) error {
 	n.confState = cs
 	n.mu.Unlock()
 	n.applied.Store(index)
-	n.sinceSnap = 0
+	n.sinceSnap, n.sinceBytes = 0, 0
+	if fi, err := os.Stat(path); err == nil {
+		n.lastSnapSize = fi.Size()
+	}
 	n.signalApplied()
 	n.log.Info("installed snapshot from the leader", "file", path, "index", index, "term", term,
 		"zxid", fmt.Sprintf("0x%x", zxid), "took", time.Since(start).Round(time.Millisecond))

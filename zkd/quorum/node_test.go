@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -308,5 +309,63 @@ func TestTxnsDuringSnapshotWriteCount(t *testing.T) {
 			t.Fatalf("5 txns after a snapshot with SnapCount 2 and no second snapshot (snapshots %v)", snapshotFiles(t, cfg.DataDir))
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A big snapshot is not followed by another until the log since it holds
+// a quarter of its size (snapshotDue); below BigSnapshot, every snapCount
+// txns as ZooKeeper.
+func TestBigSnapshotWaitsForLog(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		bigSnapshot int64
+		// after 40 small txns: at most max snapshots, at least min
+		max, min int
+	}{
+		{"big: waits for the log", 1, 2, 1},
+		{"small: every snapCount txns", 0, 1000, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logs := &logBuffer{}
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("logs:\n%s", logs.String())
+				}
+			})
+			cfg := standaloneConfig(t, logs)
+			cfg.SnapCount = 2
+			cfg.SnapRetain = 0
+			cfg.BigSnapshot = tc.bigSnapshot
+			sm := &testSM{}
+			n, err := Start(context.Background(), cfg, sm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Stop()
+			propose := func(p string) {
+				t.Helper()
+				if err := n.Propose(context.Background(), []byte(p)); err != nil {
+					t.Fatal(err)
+				}
+				waitFor(t, waitLong, "the proposal to apply", func() bool { return sm.has(p) })
+			}
+			// A first snapshot of some 64 KiB.
+			propose(strings.Repeat("a", 64<<10))
+			propose("b")
+			waitFor(t, waitLong, "the first snapshot", func() bool { return len(snapshotFiles(t, cfg.DataDir)) >= 1 })
+			for i := range 40 {
+				propose(fmt.Sprintf("small-%02d", i))
+				// Time for a snapshot to be written: only one at a time.
+				time.Sleep(10 * time.Millisecond)
+			}
+			got := len(snapshotFiles(t, cfg.DataDir))
+			if got > tc.max || got < tc.min {
+				t.Fatalf("%d snapshots after 40 txns of 8 bytes, want %d to %d", got, tc.min, tc.max)
+			}
+			// 32 KiB of log: half the snapshot, enough for the next.
+			propose(strings.Repeat("c", 16<<10))
+			propose(strings.Repeat("d", 16<<10))
+			waitFor(t, waitLong, "a snapshot once the log is worth it", func() bool { return len(snapshotFiles(t, cfg.DataDir)) > got })
+		})
 	}
 }
