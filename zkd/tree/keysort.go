@@ -19,10 +19,11 @@ import (
 // reading a byte of one is a cache miss on a big tree. The MSD radix sort
 // this replaces read every name once per byte it sorted on, and moved
 // 32-byte keys at every level: BenchmarkSortKeys (980,000 names in their
-// nodes) 900-1000 ms, now 550-620 ms. This one sorts 24-byte items holding the next 8 bytes of each key (its
-// window) and the 8 after, by an LSD radix sort on the window, and reads a
-// name again only for keys that tie on all 16 bytes: names such as
-// "lock-0000000042" or the bench's "1a2b3c4d-7-1234" are read once.
+// nodes) 900-1000 ms, now 550-620 ms. This one sorts 24-byte items
+// holding the next 8 bytes of each key (its window) and the 8 after, by an
+// LSD radix sort on the window, and reads a name again only for keys that
+// tie on all 16 bytes: names such as "lock-0000000042" or the bench's
+// "1a2b3c4d-7-1234" are read once.
 type keySorter struct {
 	items, spare []sortItem
 	first        [][2]uint64   // by key index: the windows at 0 and 8
@@ -43,8 +44,9 @@ const windowLen = 8
 
 // insertionMax is the size up to which a group is sorted by insertion,
 // comparing whole keys where the windows tie. Above it the radix sort
-// wins, though it clears 16 KiB of counters per call: at 1,000 keys it
-// takes a tenth of the time of slices.SortFunc on the windows.
+// wins, though it clears 16 KiB of counters per call: sorting directories
+// of 1,000 by slices.SortFunc on the windows instead made
+// BenchmarkWriteTo/1000000 take 400 ms rather than 240.
 const insertionMax = 32
 
 // sort sorts keys, reading their names from their records.
