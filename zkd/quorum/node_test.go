@@ -270,28 +270,7 @@ func TestStopWaitsForSnapshotWrite(t *testing.T) {
 // and under load (a long write of a big tree) the log grows well past
 // SnapCount between snapshots.
 func TestTxnsDuringSnapshotWriteCount(t *testing.T) {
-	logs := &logBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("logs:\n%s", logs.String())
-		}
-	})
-	cfg := standaloneConfig(t, logs)
-	cfg.SnapCount = 2 // a snapshot after exactly 2 txns
-	cfg.SnapRetain = 0
-	sm := &testSM{}
-	n, err := Start(context.Background(), cfg, sm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Stop()
-	propose := func(p string) {
-		t.Helper()
-		if err := n.Propose(context.Background(), []byte(p)); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, waitLong, "the proposal to apply", func() bool { return sm.has(p) })
-	}
+	cfg, sm, propose := startSnapshotting(t, 0) // a snapshot after exactly 2 txns
 	sm.writeDelay.Store(int64(200 * time.Millisecond))
 	propose("a")
 	propose("b") // the first snapshot starts, and takes 200ms
@@ -326,29 +305,7 @@ func TestBigSnapshotWaitsForLog(t *testing.T) {
 		{"small: every snapCount txns", 0, 1000, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			logs := &logBuffer{}
-			t.Cleanup(func() {
-				if t.Failed() {
-					t.Logf("logs:\n%s", logs.String())
-				}
-			})
-			cfg := standaloneConfig(t, logs)
-			cfg.SnapCount = 2
-			cfg.SnapRetain = 0
-			cfg.BigSnapshot = tc.bigSnapshot
-			sm := &testSM{}
-			n, err := Start(context.Background(), cfg, sm)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer n.Stop()
-			propose := func(p string) {
-				t.Helper()
-				if err := n.Propose(context.Background(), []byte(p)); err != nil {
-					t.Fatal(err)
-				}
-				waitFor(t, waitLong, "the proposal to apply", func() bool { return sm.has(p) })
-			}
+			cfg, _, propose := startSnapshotting(t, tc.bigSnapshot)
 			// A first snapshot of some 64 KiB.
 			propose(strings.Repeat("a", 64<<10))
 			propose("b")
@@ -368,4 +325,36 @@ func TestBigSnapshotWaitsForLog(t *testing.T) {
 			waitFor(t, waitLong, "a snapshot once the log is worth it", func() bool { return len(snapshotFiles(t, cfg.DataDir)) > got })
 		})
 	}
+}
+
+// startSnapshotting starts a standalone node that snapshots every 2 txns
+// (and keeps every snapshot), with BigSnapshot bigSnapshot, stopped at
+// the end of the test (its logs shown if it failed); propose waits for
+// each proposal to apply.
+func startSnapshotting(t *testing.T, bigSnapshot int64) (Config, *testSM, func(p string)) {
+	t.Helper()
+	logs := &logBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", logs.String())
+		}
+	})
+	cfg := standaloneConfig(t, logs)
+	cfg.SnapCount = 2
+	cfg.SnapRetain = 0
+	cfg.BigSnapshot = bigSnapshot
+	sm := &testSM{}
+	n, err := Start(context.Background(), cfg, sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Stop)
+	propose := func(p string) {
+		t.Helper()
+		if err := n.Propose(context.Background(), []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, waitLong, "the proposal to apply", func() bool { return sm.has(p) })
+	}
+	return cfg, sm, propose
 }
